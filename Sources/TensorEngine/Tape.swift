@@ -1,0 +1,2 @@
+/// Placeholder: the recorded computation graph (filled in with the autodiff engine).
+final class TapeNode {}

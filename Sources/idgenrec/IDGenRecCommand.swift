@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct IDGenRecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "idgenrec",
+        abstract: "Generative recommendation with learned textual item IDs.",
+        subcommands: [
+            T5Command.self,
+            DataCommand.self,
+            BenchCommand.self,
+        ]
+    )
+}
