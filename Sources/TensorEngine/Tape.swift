@@ -1,2 +1,99 @@
-/// Placeholder: the recorded computation graph (filled in with the autodiff engine).
-final class TapeNode {}
+/// Reverse-mode automatic differentiation.
+///
+/// Each op that has a differentiable input creates its output with a `TapeNode`: the inputs it read and a
+/// closure that receives d(loss)/d(output) and *adds* each input's share into that input's gradient.
+/// `backward()` orders the graph topologically and runs the closures from the loss back to the leaves.
+final class TapeNode {
+    let inputs: [Tensor]
+    let backward: (_ outputGradient: UnsafeBufferPointer<Float>) -> Void
+
+    init(inputs: [Tensor], backward: @escaping (_ outputGradient: UnsafeBufferPointer<Float>) -> Void) {
+        self.inputs = inputs
+        self.backward = backward
+    }
+}
+
+/// Whether ops record their backward closures (true by default). Turn off for inference with `withoutGradient`.
+public enum GradientMode {
+    nonisolated(unsafe) static var isRecording = true
+
+    /// Runs `body` without recording: outputs are plain values, nothing is kept for a backward pass.
+    public static func withoutGradient<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = isRecording
+        isRecording = false
+        defer { isRecording = previous }
+        return try body()
+    }
+}
+
+/// Runs `body` without recording gradients (inference).
+public func withoutGradient<T>(_ body: () throws -> T) rethrows -> T {
+    try GradientMode.withoutGradient(body)
+}
+
+extension Tensor {
+    /// Makes the output of an op: records `backward` when recording is on and any input needs a gradient.
+    static func result(
+        shape: [Int], scalars: [Float], inputs: [Tensor],
+        backward: @escaping (_ outputGradient: UnsafeBufferPointer<Float>) -> Void
+    ) -> Tensor {
+        let output = Tensor(shape: shape, scalars: scalars)
+        if GradientMode.isRecording, inputs.contains(where: { $0.requiresGradient }) {
+            output.requiresGradient = true
+            output.node = TapeNode(inputs: inputs, backward: backward)
+        }
+        return output
+    }
+
+    /// Adds `body`'s contribution into this tensor's gradient (allocating zeros first); a no-op for
+    /// tensors that need no gradient, so backward closures can call it for every input.
+    @inline(__always)
+    func accumulateGradient(_ body: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        guard requiresGradient else { return }
+        if gradient == nil { gradient = [Float](repeating: 0, count: count) }
+        gradient!.withUnsafeMutableBufferPointer { body($0) }
+    }
+
+    /// Back-propagates from this scalar (or, with `seed`, from any tensor given d(loss)/d(self)).
+    ///
+    /// Gradients of leaves (parameters) accumulate across calls until `zeroGradient()`; intermediate
+    /// gradients and the recorded graph are released as the pass goes.
+    public func backward(seed: [Float]? = nil) {
+        precondition(seed != nil || count == 1, "backward() without a seed needs a scalar, got shape \(shape)")
+        guard requiresGradient else { return }
+        let order = topologicalOrder()
+        gradient = seed ?? [1]
+        for tensor in order.reversed() {
+            guard let node = tensor.node else { continue }
+            if let outputGradient = tensor.gradient {
+                outputGradient.withUnsafeBufferPointer { node.backward($0) }
+            }
+            // An intermediate value's gradient is not needed once passed on.
+            tensor.gradient = nil
+            tensor.node = nil
+        }
+    }
+
+    /// Every tensor that reaches `self` through recorded nodes, inputs before the ops that read them.
+    private func topologicalOrder() -> [Tensor] {
+        var order: [Tensor] = []
+        var visited = Set<ObjectIdentifier>()
+        // Iterative depth-first search: T5 graphs are deep enough to make recursion a risk.
+        var stack: [(Tensor, Bool)] = [(self, false)]
+        while let (tensor, expanded) = stack.popLast() {
+            if expanded { order.append(tensor); continue }
+            guard visited.insert(ObjectIdentifier(tensor)).inserted else { continue }
+            stack.append((tensor, true))
+            for input in tensor.node?.inputs ?? [] where input.requiresGradient && !visited.contains(ObjectIdentifier(input)) {
+                stack.append((input, false))
+            }
+        }
+        return order
+    }
+
+    /// Clears an accumulated gradient (parameters, before the next step).
+    public func zeroGradient() { gradient = nil }
+
+    /// A copy of the value outside the graph.
+    public func detached() -> Tensor { Tensor(shape: shape, scalars: scalars) }
+}

@@ -7,8 +7,6 @@ struct IDGenRecCommand: ParsableCommand {
         abstract: "Generative recommendation with learned textual item IDs.",
         subcommands: [
             T5Command.self,
-            DataCommand.self,
-            BenchCommand.self,
         ]
     )
 }

@@ -1,0 +1,155 @@
+import Foundation
+
+/// A T5's shape and conventions, read from and written to transformers' `config.json`.
+public struct T5Configuration: Codable, Equatable, Sendable {
+    public var vocabularySize: Int
+    public var modelWidth: Int
+    public var headWidth: Int
+    public var feedForwardWidth: Int
+    public var encoderLayers: Int
+    public var decoderLayers: Int
+    public var heads: Int
+    public var relativeAttentionBuckets: Int
+    public var relativeAttentionMaxDistance: Int
+    public var dropoutRate: Float
+    public var layerNormEpsilon: Float
+    public var initializerFactor: Float
+    /// "relu" (T5 v1.0) or "gated-gelu" (v1.1), as transformers spells it.
+    public var feedForwardProjection: String
+    /// The LM head shares the input embedding (`shared.weight`) instead of its own `lm_head.weight`.
+    public var tieWordEmbeddings: Bool
+    /// Decoder outputs are scaled by modelWidth^-0.5 before the LM head (T5 v1.0 with tied embeddings).
+    public var scaleDecoderOutputs: Bool
+    public var decoderStartTokenID: Int32
+    public var eosTokenID: Int32
+    public var padTokenID: Int32
+
+    enum CodingKeys: String, CodingKey {
+        case vocabularySize = "vocab_size", modelWidth = "d_model", headWidth = "d_kv", feedForwardWidth = "d_ff"
+        case encoderLayers = "num_layers", decoderLayers = "num_decoder_layers", heads = "num_heads"
+        case relativeAttentionBuckets = "relative_attention_num_buckets"
+        case relativeAttentionMaxDistance = "relative_attention_max_distance"
+        case dropoutRate = "dropout_rate", layerNormEpsilon = "layer_norm_epsilon", initializerFactor = "initializer_factor"
+        case feedForwardProjection = "feed_forward_proj", tieWordEmbeddings = "tie_word_embeddings"
+        case scaleDecoderOutputs = "scale_decoder_outputs"
+        case decoderStartTokenID = "decoder_start_token_id", eosTokenID = "eos_token_id", padTokenID = "pad_token_id"
+        case modelType = "model_type", architectures
+    }
+
+    public init(
+        vocabularySize: Int, modelWidth: Int, headWidth: Int, feedForwardWidth: Int, encoderLayers: Int,
+        decoderLayers: Int? = nil, heads: Int, relativeAttentionBuckets: Int = 32, relativeAttentionMaxDistance: Int = 128,
+        dropoutRate: Float = 0.1, layerNormEpsilon: Float = 1e-6, initializerFactor: Float = 1,
+        feedForwardProjection: String = "relu", tieWordEmbeddings: Bool = true, scaleDecoderOutputs: Bool? = nil,
+        decoderStartTokenID: Int32 = 0, eosTokenID: Int32 = 1, padTokenID: Int32 = 0
+    ) {
+        self.vocabularySize = vocabularySize; self.modelWidth = modelWidth; self.headWidth = headWidth
+        self.feedForwardWidth = feedForwardWidth; self.encoderLayers = encoderLayers
+        self.decoderLayers = decoderLayers ?? encoderLayers; self.heads = heads
+        self.relativeAttentionBuckets = relativeAttentionBuckets; self.relativeAttentionMaxDistance = relativeAttentionMaxDistance
+        self.dropoutRate = dropoutRate; self.layerNormEpsilon = layerNormEpsilon; self.initializerFactor = initializerFactor
+        self.feedForwardProjection = feedForwardProjection; self.tieWordEmbeddings = tieWordEmbeddings
+        self.scaleDecoderOutputs = scaleDecoderOutputs ?? tieWordEmbeddings
+        self.decoderStartTokenID = decoderStartTokenID; self.eosTokenID = eosTokenID; self.padTokenID = padTokenID
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let layers = try c.decode(Int.self, forKey: .encoderLayers)
+        let tie = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? true
+        self.init(
+            vocabularySize: try c.decode(Int.self, forKey: .vocabularySize),
+            modelWidth: try c.decode(Int.self, forKey: .modelWidth),
+            headWidth: try c.decode(Int.self, forKey: .headWidth),
+            feedForwardWidth: try c.decode(Int.self, forKey: .feedForwardWidth),
+            encoderLayers: layers,
+            decoderLayers: try c.decodeIfPresent(Int.self, forKey: .decoderLayers),
+            heads: try c.decode(Int.self, forKey: .heads),
+            relativeAttentionBuckets: try c.decodeIfPresent(Int.self, forKey: .relativeAttentionBuckets) ?? 32,
+            relativeAttentionMaxDistance: try c.decodeIfPresent(Int.self, forKey: .relativeAttentionMaxDistance) ?? 128,
+            dropoutRate: try c.decodeIfPresent(Float.self, forKey: .dropoutRate) ?? 0.1,
+            layerNormEpsilon: try c.decodeIfPresent(Float.self, forKey: .layerNormEpsilon) ?? 1e-6,
+            initializerFactor: try c.decodeIfPresent(Float.self, forKey: .initializerFactor) ?? 1,
+            feedForwardProjection: try c.decodeIfPresent(String.self, forKey: .feedForwardProjection) ?? "relu",
+            tieWordEmbeddings: tie,
+            // transformers before 5.x had no such key: tied embeddings implied the scaling.
+            scaleDecoderOutputs: try c.decodeIfPresent(Bool.self, forKey: .scaleDecoderOutputs) ?? tie,
+            decoderStartTokenID: try c.decodeIfPresent(Int32.self, forKey: .decoderStartTokenID) ?? 0,
+            eosTokenID: try c.decodeIfPresent(Int32.self, forKey: .eosTokenID) ?? 1,
+            padTokenID: try c.decodeIfPresent(Int32.self, forKey: .padTokenID) ?? 0
+        )
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode("t5", forKey: .modelType)
+        try c.encode(["T5ForConditionalGeneration"], forKey: .architectures)
+        try c.encode(vocabularySize, forKey: .vocabularySize); try c.encode(modelWidth, forKey: .modelWidth)
+        try c.encode(headWidth, forKey: .headWidth); try c.encode(feedForwardWidth, forKey: .feedForwardWidth)
+        try c.encode(encoderLayers, forKey: .encoderLayers); try c.encode(decoderLayers, forKey: .decoderLayers)
+        try c.encode(heads, forKey: .heads)
+        try c.encode(relativeAttentionBuckets, forKey: .relativeAttentionBuckets)
+        try c.encode(relativeAttentionMaxDistance, forKey: .relativeAttentionMaxDistance)
+        try c.encode(dropoutRate, forKey: .dropoutRate); try c.encode(layerNormEpsilon, forKey: .layerNormEpsilon)
+        try c.encode(initializerFactor, forKey: .initializerFactor)
+        try c.encode(feedForwardProjection, forKey: .feedForwardProjection)
+        try c.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings); try c.encode(scaleDecoderOutputs, forKey: .scaleDecoderOutputs)
+        try c.encode(decoderStartTokenID, forKey: .decoderStartTokenID); try c.encode(eosTokenID, forKey: .eosTokenID)
+        try c.encode(padTokenID, forKey: .padTokenID)
+    }
+
+    /// The feed-forward activation, parsed the way transformers parses `feed_forward_proj`.
+    public enum Activation: Sendable { case relu, geluTanh }
+
+    /// Whether the feed-forward is gated (`wi_0`, `wi_1`) and which activation it applies.
+    public func feedForwardKind() throws -> (gated: Bool, activation: Activation) {
+        let parts = feedForwardProjection.split(separator: "-").map(String.init)
+        let gated = parts.count == 2 && parts[0] == "gated"
+        guard parts.count == 1 || gated else { throw T5Error.invalidConfiguration("feed_forward_proj \"\(feedForwardProjection)\" is not ACT or gated-ACT") }
+        switch parts.last! {
+        case "relu": return (gated, .relu)
+        case "gelu_new", "gelu_pytorch_tanh": return (gated, .geluTanh)
+        // transformers maps "gated-gelu" to the tanh approximation.
+        case "gelu" where gated: return (gated, .geluTanh)
+        default: throw T5Error.invalidConfiguration("feed_forward_proj \"\(feedForwardProjection)\": supported are relu, gated-gelu, gelu_new")
+        }
+    }
+
+    /// Rejects shapes that are inconsistent or too large to allocate, with the field to fix.
+    public func validate() throws {
+        func check(_ ok: Bool, _ field: String, _ value: Any, _ limit: String) throws {
+            if !ok { throw T5Error.invalidConfiguration("\(field) = \(value): must be \(limit)") }
+        }
+        try check((1...4_000_000).contains(vocabularySize), "vocab_size", vocabularySize, "in 1...4,000,000")
+        try check((1...65_536).contains(modelWidth), "d_model", modelWidth, "in 1...65,536")
+        try check((1...65_536).contains(headWidth), "d_kv", headWidth, "in 1...65,536")
+        try check((1...262_144).contains(feedForwardWidth), "d_ff", feedForwardWidth, "in 1...262,144")
+        try check((1...256).contains(encoderLayers), "num_layers", encoderLayers, "in 1...256")
+        try check((1...256).contains(decoderLayers), "num_decoder_layers", decoderLayers, "in 1...256")
+        try check((1...1024).contains(heads), "num_heads", heads, "in 1...1024")
+        try check((2...4096).contains(relativeAttentionBuckets), "relative_attention_num_buckets", relativeAttentionBuckets, "in 2...4096")
+        try check(relativeAttentionMaxDistance >= relativeAttentionBuckets / 2 && relativeAttentionMaxDistance <= 1_000_000,
+                  "relative_attention_max_distance", relativeAttentionMaxDistance, "at least num_buckets / 2")
+        try check((0..<1).contains(dropoutRate), "dropout_rate", dropoutRate, "in [0, 1)")
+        try check(layerNormEpsilon > 0, "layer_norm_epsilon", layerNormEpsilon, "positive")
+        for (name, id) in [("decoder_start_token_id", decoderStartTokenID), ("eos_token_id", eosTokenID), ("pad_token_id", padTokenID)] {
+            try check(id >= 0 && Int(id) < vocabularySize, name, id, "a token id below vocab_size")
+        }
+        _ = try feedForwardKind()
+    }
+}
+
+/// Errors of loading, configuring or running a T5.
+public enum T5Error: Error, CustomStringConvertible {
+    case invalidConfiguration(String)
+    case checkpoint(path: String, reason: String)
+    case invalidInput(String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let reason): return "invalid T5 configuration: \(reason)"
+        case .checkpoint(let path, let reason): return "\(path): \(reason)"
+        case .invalidInput(let reason): return "invalid model input: \(reason)"
+        }
+    }
+}

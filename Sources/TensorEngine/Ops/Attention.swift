@@ -1,0 +1,213 @@
+import Foundation
+
+// Multi-head attention, fused: scores, bias, masks, softmax, dropout and the weighted sum in one op with
+// one backward, so that the (B, H, Tq, Tk) intermediates are never separate tensors on the tape.
+// T5 does not scale scores by 1/√Dh (its initialisation absorbs it), so neither does this op.
+//
+// Legend: B = batch, Tq / Tk = query / key length, H = heads, Dh = head width, HD = H·Dh.
+// Queries, keys and values stay in the (B, T, HD) layout the projections produce: a head is a strided
+// matrix inside it, which BLAS reads through its leading dimension, so no transposes are needed.
+
+/// Which keys a query may see.
+public struct AttentionMask {
+    /// Per key row (B × Tk), true where the key is a real token; nil = all keys are real.
+    public var keyPadding: [Bool]?
+    /// Queries see only keys at or before their own position (decoder self-attention).
+    public var causal: Bool
+
+    public init(keyPadding: [Bool]? = nil, causal: Bool = false) {
+        self.keyPadding = keyPadding
+        self.causal = causal
+    }
+}
+
+/// The geometry of one attention call, over raw buffers (used by training and by cached decoding).
+public struct AttentionGeometry {
+    public var batch: Int, queryLength: Int, keyLength: Int, heads: Int, headWidth: Int
+    /// Elements between consecutive batch rows of the key and value buffers (a cache may be longer than Tk).
+    public var keyValueBatchStride: Int
+    /// Maps a query batch row to its key/value batch row (beams of one input share its encoder states).
+    public var keyValueRow: [Int]?
+
+    public init(batch: Int, queryLength: Int, keyLength: Int, heads: Int, headWidth: Int,
+                keyValueBatchStride: Int? = nil, keyValueRow: [Int]? = nil) {
+        self.batch = batch; self.queryLength = queryLength; self.keyLength = keyLength
+        self.heads = heads; self.headWidth = headWidth
+        self.keyValueBatchStride = keyValueBatchStride ?? keyLength * heads * headWidth
+        self.keyValueRow = keyValueRow
+    }
+
+    var width: Int { heads * headWidth }
+    @inline(__always) func kvRow(_ b: Int) -> Int { keyValueRow?[b] ?? b }
+}
+
+public enum Attention {
+    /// Softmax(Q Kᵀ + bias + mask) V for every (batch row, head), written into `output` (B, Tq, HD).
+    /// `probabilities` (B, H, Tq, Tk) receives the softmax weights (before dropout, which `dropoutScale`,
+    /// the same shape, applies to the product only).
+    public static func forward(
+        query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, mask: AttentionMask, geometry g: AttentionGeometry,
+        dropoutScale: UnsafePointer<Float>? = nil,
+        probabilities: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+    ) {
+        let (tq, tk, hd, dh) = (g.queryLength, g.keyLength, g.width, g.headWidth)
+        let causalShift = tk - tq
+        let weighted = UnsafeMutablePointer<Float>.allocate(capacity: dropoutScale == nil ? 1 : tq * tk)
+        defer { weighted.deallocate() }
+        for b in 0..<g.batch {
+            let kv = g.kvRow(b)
+            for h in 0..<g.heads {
+                let p = probabilities + (b * g.heads + h) * tq * tk
+                let q = query + b * tq * hd + h * dh
+                let k = key + kv * g.keyValueBatchStride + h * dh
+                let v = value + kv * g.keyValueBatchStride + h * dh
+                // scores (Tq, Tk) = Q (Tq, Dh) · Kᵀ (Dh, Tk)
+                BLAS.shared.gemm(transposeA: false, transposeB: true, m: tq, n: tk, k: dh,
+                                 a: q, lda: hd, b: k, ldb: hd, c: p, ldc: tk)
+                for i in 0..<tq {
+                    let row = p + i * tk
+                    if let bias { let br = bias + (h * tq + i) * tk; for j in 0..<tk { row[j] += br[j] } }
+                    var limit = tk
+                    if mask.causal { limit = min(tk, i + causalShift + 1) }
+                    var maximum = -Float.infinity
+                    for j in 0..<limit where mask.keyPadding?[kv * tk + j] ?? true { maximum = max(maximum, row[j]) }
+                    var total: Float = 0
+                    for j in 0..<tk {
+                        let visible = j < limit && (mask.keyPadding?[kv * tk + j] ?? true) && maximum > -.infinity
+                        let e = visible ? expf(row[j] - maximum) : 0
+                        row[j] = e
+                        total += e
+                    }
+                    let inverse: Float = total > 0 ? 1 / total : 0
+                    for j in 0..<tk { row[j] *= inverse }
+                }
+                // output (Tq, Dh) = P (Tq, Tk) · V (Tk, Dh), P with dropout applied when training.
+                var source = UnsafePointer(p)
+                if let dropoutScale {
+                    let scale = dropoutScale + (b * g.heads + h) * tq * tk
+                    for i in 0..<(tq * tk) { weighted[i] = p[i] * scale[i] }
+                    source = UnsafePointer(weighted)
+                }
+                BLAS.shared.gemm(transposeA: false, transposeB: false, m: tq, n: dh, k: tk,
+                                 a: source, lda: tk, b: v, ldb: hd, c: output + b * tq * hd + h * dh, ldc: hd)
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// Multi-head attention of `query` (B, Tq, HD) over `key` and `value` (B, Tk, HD), with an optional
+    /// additive `bias` (H, Tq, Tk) shared across the batch (T5's relative positions) and attention dropout.
+    public static func attention(
+        query: Tensor, key: Tensor, value: Tensor, heads: Int, bias: Tensor?, mask: AttentionMask,
+        dropoutRate: Float = 0, random: RandomSource? = nil
+    ) -> Tensor {
+        precondition(query.shape.count == 3 && key.shape.count == 3 && value.shape == key.shape,
+                     "attention: query \(query.shape), key \(key.shape), value \(value.shape)")
+        let (batch, tq, hd) = (query.shape[0], query.shape[1], query.shape[2])
+        let tk = key.shape[1]
+        precondition(key.shape[0] == batch && key.shape[2] == hd && hd % heads == 0, "attention: key \(key.shape) vs query \(query.shape)")
+        precondition(bias == nil || bias!.shape == [heads, tq, tk], "attention: bias \(bias!.shape), expected \([heads, tq, tk])")
+        precondition(mask.keyPadding == nil || mask.keyPadding!.count == batch * tk, "attention: key mask size")
+        let geometry = AttentionGeometry(batch: batch, queryLength: tq, keyLength: tk, heads: heads, headWidth: hd / heads)
+        let dh = hd / heads
+
+        var dropoutScale: [Float]? = nil
+        if dropoutRate > 0, let random {
+            let keep = 1 / (1 - dropoutRate)
+            dropoutScale = (0..<(batch * heads * tq * tk)).map { _ in random.nextUniform() >= dropoutRate ? keep : 0 }
+        }
+        var probabilities = [Float](repeating: 0, count: batch * heads * tq * tk)
+        var out = [Float](repeating: 0, count: batch * tq * hd)
+        query.scalars.withUnsafeBufferPointer { q in
+            key.scalars.withUnsafeBufferPointer { k in
+                value.scalars.withUnsafeBufferPointer { v in
+                    withOptionalPointer(bias?.scalars) { b in
+                        withOptionalPointer(dropoutScale) { d in
+                            probabilities.withUnsafeMutableBufferPointer { p in
+                                out.withUnsafeMutableBufferPointer { o in
+                                    Attention.forward(query: q.baseAddress!, key: k.baseAddress!, value: v.baseAddress!, bias: b,
+                                                      mask: mask, geometry: geometry, dropoutScale: d,
+                                                      probabilities: p.baseAddress!, output: o.baseAddress!)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var inputs = [query, key, value]
+        if let bias { inputs.append(bias) }
+        return .result(shape: query.shape, scalars: out, inputs: inputs) { gradient in
+            // Per (b, h), with P the probabilities and P' = P ⊙ dropout:
+            //   dV = P'ᵀ dO,  dP = (dO Vᵀ) ⊙ dropout,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),
+            //   dQ = dS K,  dK = dSᵀ Q,  dBias = Σ_b dS.
+            var dQ = [Float](repeating: 0, count: query.count)
+            var dK = [Float](repeating: 0, count: key.count)
+            var dV = [Float](repeating: 0, count: value.count)
+            var dBias = [Float](repeating: 0, count: bias?.count ?? 0)
+            var dS = [Float](repeating: 0, count: tq * tk)
+            var weighted = [Float](repeating: 0, count: tq * tk)
+            query.scalars.withUnsafeBufferPointer { q in
+            key.scalars.withUnsafeBufferPointer { k in
+            value.scalars.withUnsafeBufferPointer { v in
+            probabilities.withUnsafeBufferPointer { probs in
+            dQ.withUnsafeMutableBufferPointer { dq in
+            dK.withUnsafeMutableBufferPointer { dk in
+            dV.withUnsafeMutableBufferPointer { dv in
+            dS.withUnsafeMutableBufferPointer { ds in
+            weighted.withUnsafeMutableBufferPointer { w in
+                for b in 0..<batch {
+                    for h in 0..<heads {
+                        let offset = b * tq * hd + h * dh, kvOffset = b * tk * hd + h * dh
+                        let p = probs.baseAddress! + (b * heads + h) * tq * tk
+                        let dO = gradient.baseAddress! + offset
+                        var pUsed = p
+                        if let scale = dropoutScale {
+                            for i in 0..<(tq * tk) { w[i] = p[i] * scale[(b * heads + h) * tq * tk + i] }
+                            pUsed = UnsafePointer(w.baseAddress!)
+                        }
+                        // dV (Tk, Dh) += P'ᵀ (Tk, Tq) · dO (Tq, Dh)
+                        BLAS.shared.gemm(transposeA: true, transposeB: false, m: tk, n: dh, k: tq,
+                                         a: pUsed, lda: tk, b: dO, ldb: hd, beta: 1, c: dv.baseAddress! + kvOffset, ldc: hd)
+                        // dP (Tq, Tk) = dO (Tq, Dh) · Vᵀ (Dh, Tk)
+                        BLAS.shared.gemm(transposeA: false, transposeB: true, m: tq, n: tk, k: dh,
+                                         a: dO, lda: hd, b: v.baseAddress! + kvOffset, ldb: hd, c: ds.baseAddress!, ldc: tk)
+                        for i in 0..<tq {
+                            let row = i * tk
+                            if let scale = dropoutScale {
+                                for j in 0..<tk { ds[row + j] *= scale[(b * heads + h) * tq * tk + row + j] }
+                            }
+                            var dot: Float = 0
+                            for j in 0..<tk { dot += ds[row + j] * p[row + j] }
+                            for j in 0..<tk { ds[row + j] = p[row + j] * (ds[row + j] - dot) }
+                        }
+                        if bias != nil {
+                            let base = h * tq * tk
+                            for i in 0..<(tq * tk) { dBias[base + i] += ds[i] }
+                        }
+                        // dQ (Tq, Dh) += dS (Tq, Tk) · K (Tk, Dh);  dK (Tk, Dh) += dSᵀ (Tk, Tq) · Q (Tq, Dh)
+                        BLAS.shared.gemm(transposeA: false, transposeB: false, m: tq, n: dh, k: tk,
+                                         a: ds.baseAddress!, lda: tk, b: k.baseAddress! + kvOffset, ldb: hd,
+                                         beta: 1, c: dq.baseAddress! + offset, ldc: hd)
+                        BLAS.shared.gemm(transposeA: true, transposeB: false, m: tk, n: dh, k: tq,
+                                         a: ds.baseAddress!, lda: tk, b: q.baseAddress! + offset, ldb: hd,
+                                         beta: 1, c: dk.baseAddress! + kvOffset, ldc: hd)
+                    }
+                }
+            }}}}}}}}}
+            query.accumulateGradient { d in for i in 0..<d.count { d[i] += dQ[i] } }
+            key.accumulateGradient { d in for i in 0..<d.count { d[i] += dK[i] } }
+            value.accumulateGradient { d in for i in 0..<d.count { d[i] += dV[i] } }
+            bias?.accumulateGradient { d in for i in 0..<d.count { d[i] += dBias[i] } }
+        }
+    }
+}
+
+/// Calls `body` with a pointer to `values`, or nil when there are none.
+@inline(__always)
+func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let values else { return body(nil) }
+    return values.withUnsafeBufferPointer { body($0.baseAddress) }
+}

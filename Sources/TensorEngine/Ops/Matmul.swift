@@ -1,0 +1,108 @@
+// Matrix products, always through BLAS.
+// Legend: N = rows (batch × time flattened), I = input features, O = output features.
+
+extension Tensor {
+    /// x Wᵀ for x (..., I) and a weight (O, I) stored as transformers stores `nn.Linear` (no bias: T5 has none).
+    public func linear(_ weight: Tensor) -> Tensor {
+        precondition(weight.shape.count == 2, "linear: weight must be 2-D, got \(weight.shape)")
+        let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+        precondition(shape.last == inFeatures, "linear: input \(shape) does not end in \(inFeatures)")
+        let x = self
+        let n = count / inFeatures
+        var out = [Float](repeating: 0, count: n * outFeatures)
+        x.scalars.withUnsafeBufferPointer { a in
+            weight.scalars.withUnsafeBufferPointer { w in
+                out.withUnsafeMutableBufferPointer { c in
+                    BLAS.shared.gemm(transposeA: false, transposeB: true, m: n, n: outFeatures, k: inFeatures,
+                                     a: a.baseAddress!, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
+                                     c: c.baseAddress!, ldc: outFeatures)
+                }
+            }
+        }
+        return .result(shape: Array(shape.dropLast()) + [outFeatures], scalars: out, inputs: [x, weight]) { g in
+            // dX (N, I) += dY (N, O) · W (O, I)
+            x.accumulateGradient { dX in
+                weight.scalars.withUnsafeBufferPointer { w in
+                    BLAS.shared.gemm(transposeA: false, transposeB: false, m: n, n: inFeatures, k: outFeatures,
+                                     a: g.baseAddress!, lda: outFeatures, b: w.baseAddress!, ldb: inFeatures,
+                                     beta: 1, c: dX.baseAddress!, ldc: inFeatures)
+                }
+            }
+            // dW (O, I) += dYᵀ (O, N) · X (N, I)
+            weight.accumulateGradient { dW in
+                x.scalars.withUnsafeBufferPointer { a in
+                    BLAS.shared.gemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: n,
+                                     a: g.baseAddress!, lda: outFeatures, b: a.baseAddress!, ldb: inFeatures,
+                                     beta: 1, c: dW.baseAddress!, ldc: inFeatures)
+                }
+            }
+        }
+    }
+
+    /// Matrix product over the last two dimensions: (..., M, K) × (K, N) or (..., M, K) × (..., K, N)
+    /// with equal leading dimensions. `transposeB` reads `other` as (..., N, K).
+    public func matmul(_ other: Tensor, transposeB: Bool = false) -> Tensor {
+        let a = self, b = other
+        precondition(a.shape.count >= 2 && b.shape.count >= 2, "matmul: operands must be at least 2-D")
+        let m = a.shape[a.shape.count - 2], k = a.shape[a.shape.count - 1]
+        let bRows = b.shape[b.shape.count - 2], bColumns = b.shape[b.shape.count - 1]
+        let n = transposeB ? bRows : bColumns
+        precondition((transposeB ? bColumns : bRows) == k, "matmul: \(a.shape) × \(b.shape)\(transposeB ? "ᵀ" : "") do not chain")
+        let batch = a.count / (m * k)
+        let bBatched = b.shape.count > 2
+        precondition(!bBatched || b.count / (bRows * bColumns) == batch, "matmul: batch sizes of \(a.shape) and \(b.shape) differ")
+        let bStride = bBatched ? bRows * bColumns : 0
+        var out = [Float](repeating: 0, count: batch * m * n)
+        a.scalars.withUnsafeBufferPointer { pa in
+            b.scalars.withUnsafeBufferPointer { pb in
+                out.withUnsafeMutableBufferPointer { pc in
+                    if !bBatched && !transposeB {
+                        // One product for the whole batch: (batch·M, K) × (K, N).
+                        BLAS.shared.gemm(transposeA: false, transposeB: false, m: batch * m, n: n, k: k,
+                                         a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: bColumns,
+                                         c: pc.baseAddress!, ldc: n)
+                        return
+                    }
+                    for i in 0..<batch {
+                        BLAS.shared.gemm(transposeA: false, transposeB: transposeB, m: m, n: n, k: k,
+                                         a: pa.baseAddress! + i * m * k, lda: k,
+                                         b: pb.baseAddress! + i * bStride, ldb: bColumns,
+                                         c: pc.baseAddress! + i * m * n, ldc: n)
+                    }
+                }
+            }
+        }
+        let outShape = Array(a.shape.dropLast()) + [n]
+        return .result(shape: outShape, scalars: out, inputs: [a, b]) { g in
+            // dA (M, K) += dC (M, N) · op(B)ᵀ
+            a.accumulateGradient { dA in
+                b.scalars.withUnsafeBufferPointer { pb in
+                    for i in 0..<batch {
+                        BLAS.shared.gemm(transposeA: false, transposeB: !transposeB, m: m, n: k, k: n,
+                                         a: g.baseAddress! + i * m * n, lda: n,
+                                         b: pb.baseAddress! + i * bStride, ldb: bColumns,
+                                         beta: 1, c: dA.baseAddress! + i * m * k, ldc: k)
+                    }
+                }
+            }
+            // dB += Aᵀ · dC (or its transpose when B was read transposed); summed over the batch when B is shared.
+            b.accumulateGradient { dB in
+                a.scalars.withUnsafeBufferPointer { pa in
+                    for i in 0..<batch {
+                        if transposeB {
+                            // dB (N, K) += dCᵀ (N, M) · A (M, K)
+                            BLAS.shared.gemm(transposeA: true, transposeB: false, m: n, n: k, k: m,
+                                             a: g.baseAddress! + i * m * n, lda: n, b: pa.baseAddress! + i * m * k, ldb: k,
+                                             beta: 1, c: dB.baseAddress! + i * bStride, ldc: k)
+                        } else {
+                            // dB (K, N) += Aᵀ (K, M) · dC (M, N)
+                            BLAS.shared.gemm(transposeA: true, transposeB: false, m: k, n: n, k: m,
+                                             a: pa.baseAddress! + i * m * k, lda: k, b: g.baseAddress! + i * m * n, ldb: n,
+                                             beta: 1, c: dB.baseAddress! + i * bStride, ldc: n)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

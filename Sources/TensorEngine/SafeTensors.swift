@@ -1,0 +1,136 @@
+import Foundation
+
+/// Reads and writes the safetensors format (transformers' `model.safetensors`): an 8-byte little-endian
+/// header length, a JSON header `{name: {dtype, shape, data_offsets}}`, then the raw little-endian data.
+///
+/// Reading checks every bound before touching data, so a truncated or hostile file is an error, never a crash.
+public enum SafeTensors {
+    /// Header sizes past this are refused rather than allocated.
+    public static let maximumHeaderBytes = 100 << 20
+
+    /// Every tensor in the file, converted to float32 (F32, F16, BF16 and F64 are accepted).
+    public static func read(contentsOf url: URL) throws -> [String: Tensor] {
+        let data: Data
+        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
+            throw SafeTensorsError(path: url.path, reason: "cannot be read (\(error.localizedDescription))")
+        }
+        return try read(data, path: url.path)
+    }
+
+    /// Parses an in-memory safetensors file; `path` names it in errors.
+    public static func read(_ data: Data, path: String = "<memory>") throws -> [String: Tensor] {
+        func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError(path: path, reason: reason) }
+        guard data.count >= 8 else { throw fail("is \(data.count) bytes: too short for a safetensors header (truncated?)") }
+        let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard headerLength <= UInt64(maximumHeaderBytes) else { throw fail("header length \(headerLength) exceeds \(maximumHeaderBytes) bytes") }
+        guard headerLength <= UInt64(data.count - 8) else {
+            throw fail("header length \(headerLength) runs past the end of the \(data.count)-byte file (truncated?)")
+        }
+        let headerStart = data.startIndex + 8, bodyStart = headerStart + Int(headerLength)
+        let json: Any
+        do { json = try JSONSerialization.jsonObject(with: data[headerStart..<bodyStart]) } catch {
+            throw fail("header is not valid JSON")
+        }
+        guard let header = json as? [String: Any] else { throw fail("header is not a JSON object") }
+        let bodyLength = data.count - 8 - Int(headerLength)
+        var tensors: [String: Tensor] = [:]
+        var ranges: [(Int, Int, String)] = []
+        for (name, value) in header where name != "__metadata__" {
+            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
+                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
+            else { throw fail("tensor \"\(name)\": entry needs dtype, shape and two data_offsets") }
+            guard let width = DType(rawValue: dtype)?.byteWidth else { throw fail("tensor \"\(name)\": unsupported dtype \(dtype)") }
+            guard shape.allSatisfy({ $0 >= 0 && $0 <= 1 << 40 }) else { throw fail("tensor \"\(name)\": invalid shape \(shape)") }
+            let (elements, overflow) = shape.reduce((1, false)) { acc, d in
+                let (p, o) = acc.0.multipliedReportingOverflow(by: d); return (p, acc.1 || o)
+            }
+            let (begin, end) = (offsets[0], offsets[1])
+            guard !overflow, elements <= Int.max / 8, begin >= 0, begin <= end, end <= bodyLength else {
+                throw fail("tensor \"\(name)\": data_offsets \(offsets) outside the \(bodyLength)-byte data section (truncated?)")
+            }
+            guard end - begin == elements * width else {
+                throw fail("tensor \"\(name)\": \(end - begin) bytes for shape \(shape) of \(dtype) (needs \(elements * width))")
+            }
+            ranges.append((begin, end, name))
+            let bytes = data[(bodyStart + begin)..<(bodyStart + end)]
+            tensors[name] = Tensor(shape: shape, scalars: DType(rawValue: dtype)!.decode(bytes, count: elements))
+        }
+        ranges.sort { $0.0 < $1.0 }
+        for (a, b) in zip(ranges, ranges.dropFirst()) where b.0 < a.1 {
+            throw fail("tensors \"\(a.2)\" and \"\(b.2)\" overlap")
+        }
+        return tensors
+    }
+
+    /// Writes `tensors` as F32, names sorted, atomically (a temporary file renamed into place).
+    public static func write(_ tensors: [String: Tensor], to url: URL, metadata: [String: String] = ["format": "pt"]) throws {
+        var header: [String: Any] = ["__metadata__": metadata]
+        var offset = 0
+        let names = tensors.keys.sorted()
+        for name in names {
+            let tensor = tensors[name]!
+            header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + tensor.count * 4]]
+            offset += tensor.count * 4
+        }
+        var headerBytes = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        // The data section starts 8-byte aligned, padded with spaces as the reference writer does.
+        headerBytes.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - headerBytes.count % 8) % 8))
+        var file = Data(capacity: 8 + headerBytes.count + offset)
+        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { file.append(contentsOf: $0) }
+        file.append(headerBytes)
+        for name in names {
+            tensors[name]!.scalars.withUnsafeBufferPointer { file.append(UnsafeBufferPointer(start: $0.baseAddress, count: $0.count)) }
+        }
+        try AtomicFile.write(file, to: url)
+    }
+
+    enum DType: String {
+        case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64"
+
+        var byteWidth: Int { switch self { case .f32: 4; case .f16, .bf16: 2; case .f64: 8 } }
+
+        func decode(_ bytes: Data, count: Int) -> [Float] {
+            var out = [Float](repeating: 0, count: count)
+            bytes.withUnsafeBytes { raw in
+                switch self {
+                case .f32: for i in 0..<count { out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+                case .f64: for i in 0..<count { out[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
+                case .bf16: for i in 0..<count { out[i] = Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16) }
+                case .f16: for i in 0..<count { out[i] = Self.halfToFloat(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+                }
+            }
+            return out
+        }
+
+        static func halfToFloat(_ h: UInt16) -> Float {
+            let sign: Float = (h & 0x8000) != 0 ? -1 : 1
+            let exponent = Int((h >> 10) & 0x1F), fraction = Float(h & 0x3FF)
+            switch exponent {
+            case 0: return sign * fraction * powf(2, -24)
+            case 31: return fraction == 0 ? sign * .infinity : .nan
+            default: return sign * (1 + fraction / 1024) * powf(2, Float(exponent - 15))
+            }
+        }
+    }
+}
+
+/// A safetensors file that cannot be used, and why.
+public struct SafeTensorsError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Writes files so that readers see either the old file or the complete new one, never a partial write.
+public enum AtomicFile {
+    public static func write(_ data: Data, to url: URL) throws {
+        let directory = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        try data.write(to: temporary)
+        if rename(temporary.path, url.path) != 0 {
+            try? FileManager.default.removeItem(at: temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+    }
+}
