@@ -25,6 +25,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
         .testTarget(name: "T5Tests", dependencies: ["TensorEngine", "NN", "T5"], resources: [.copy("Fixtures")]),
     ]
 )

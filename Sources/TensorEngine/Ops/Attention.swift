@@ -207,7 +207,7 @@ extension Tensor {
 
 /// Calls `body` with a pointer to `values`, or nil when there are none.
 @inline(__always)
-func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+public func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
     guard let values else { return body(nil) }
     return values.withUnsafeBufferPointer { body($0.baseAddress) }
 }

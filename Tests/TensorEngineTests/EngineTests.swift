@@ -1,0 +1,73 @@
+import Foundation
+import XCTest
+@testable import TensorEngine
+
+final class EngineTests: XCTestCase {
+    func testForwardValuesAgainstHandComputedResults() {
+        let a = Tensor(shape: [2, 2], scalars: [1, 2, 3, 4]), b = Tensor(shape: [2, 2], scalars: [5, 6, 7, 8])
+        XCTAssertEqual(a.matmul(b).scalars, [19, 22, 43, 50])
+        XCTAssertEqual(a.linear(b).scalars, [17, 23, 39, 53])
+        XCTAssertEqual(a.transposedLastTwo().scalars, [1, 3, 2, 4])
+        let p = Tensor(shape: [1, 3], scalars: [0, 0, 0]).softmax(mask: [true, false, true]).scalars
+        XCTAssertEqual(p, [0.5, 0, 0.5])
+        let loss = Tensor(shape: [2, 2], scalars: [0, 0, 0, 0]).crossEntropy(targets: [1, -100]).item
+        XCTAssertEqual(loss, log(2), accuracy: 1e-6)
+    }
+
+    func testGradientsAccumulateThroughSharedInputs() {
+        let x = Tensor(shape: [2], scalars: [1, 2], requiresGradient: true)
+        ((x * x) + x).sum().backward()
+        XCTAssertEqual(x.gradient, [3, 5])
+        // Leaves keep accumulating until cleared.
+        (x * 2).sum().backward()
+        XCTAssertEqual(x.gradient, [5, 7])
+    }
+
+    func testNothingIsRecordedWithoutGradient() {
+        let x = Tensor(shape: [2], scalars: [1, 2], requiresGradient: true)
+        let y = withoutGradient { x * 3 }
+        XCTAssertFalse(y.requiresGradient)
+    }
+
+    func testAdamWMatchesTheReferenceUpdate() {
+        // One step of torch.optim.AdamW(lr=0.1, weight_decay=0.01) from p=1, g=0.5: p = 1·(1 − 0.001) − 0.1·1 = 0.899.
+        let p = Tensor(shape: [1], scalars: [1], requiresGradient: true)
+        (p * 0.5).sum().backward()
+        let optimizer = AdamW(parameters: [p], learningRate: 0.1)
+        optimizer.update()
+        XCTAssertEqual(p.scalars[0], 0.899, accuracy: 1e-6)
+    }
+
+    func testClippingScalesToTheMaximumNorm() {
+        let p = Tensor(shape: [2], scalars: [0, 0], requiresGradient: true)
+        (p * Tensor(shape: [2], scalars: [3, 4])).sum().backward()
+        XCTAssertEqual(clipGradientNorm([p], maxNorm: 1), 5, accuracy: 1e-6)
+        XCTAssertEqual(p.gradient![0], 0.6, accuracy: 1e-5)
+        XCTAssertEqual(p.gradient![1], 0.8, accuracy: 1e-5)
+    }
+
+    func testLinearScheduleWarmsUpThenDecays() {
+        let schedule = LinearSchedule(peakLearningRate: 1, warmupSteps: 10, totalSteps: 110)
+        XCTAssertEqual(schedule.learningRate(at: 0), 0)
+        XCTAssertEqual(schedule.learningRate(at: 5), 0.5)
+        XCTAssertEqual(schedule.learningRate(at: 10), 1)
+        XCTAssertEqual(schedule.learningRate(at: 60), 0.5)
+        XCTAssertEqual(schedule.learningRate(at: 200), 0)
+    }
+
+    func testSeededRandomIsReproducible() {
+        let a = Tensor.normal(shape: [5], standardDeviation: 1, random: RandomSource(seed: 7))
+        let b = Tensor.normal(shape: [5], standardDeviation: 1, random: RandomSource(seed: 7))
+        XCTAssertEqual(a.scalars, b.scalars)
+        let many = Tensor.normal(shape: [20_000], standardDeviation: 2, random: RandomSource(seed: 1)).scalars
+        let mean = many.reduce(0, +) / Float(many.count)
+        let variance = many.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(many.count)
+        XCTAssertEqual(mean, 0, accuracy: 0.05)
+        XCTAssertEqual(variance.squareRoot(), 2, accuracy: 0.05)
+    }
+
+    func testBLASReportsItsKernels() {
+        XCTAssertFalse(BLAS.shared.description.isEmpty)
+        XCTAssertGreaterThanOrEqual(BLAS.shared.threadCount, 1)
+    }
+}
