@@ -21,18 +21,21 @@ public struct BLAS: @unchecked Sendable {
     public let description: String
     let sgemm: SGEMM
     private let setThreadCount: (@convention(c) (Int32) -> Void)?
-    private let getThreadCount: (@convention(c) () -> Int32)?
 
-    /// The process-wide BLAS, loaded on first use.
+    /// The process-wide BLAS, loaded on first use, running one thread per call (see `Parallel`).
     public static let shared: BLAS = {
-        do { return try load() } catch { fatalError("\(error)") }
+        Parallel.tuneAllocator()
+        do {
+            let blas = try load()
+            blas.setThreadCount?(1)
+            return blas
+        } catch {
+            fatalError("\(error)")
+        }
     }()
 
-    /// Threads BLAS uses for one product.
-    public var threadCount: Int { Int(getThreadCount?() ?? 1) }
-
-    /// Sets the threads BLAS uses (OpenBLAS only).
-    public func setThreads(_ count: Int) { setThreadCount?(Int32(count)) }
+    /// Which kernels run and on how many engine threads, e.g. for logs and benchmarks.
+    public static var summary: String { "\(shared.description), \(Parallel.threadCount) engine threads" }
 
     #if canImport(Accelerate)
     static func load() throws -> BLAS {
@@ -40,7 +43,7 @@ public struct BLAS: @unchecked Sendable {
             cblas_sgemm(CBLAS_ORDER(UInt32(order)), CBLAS_TRANSPOSE(UInt32(ta)), CBLAS_TRANSPOSE(UInt32(tb)),
                         m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         }
-        return BLAS(description: "Accelerate", sgemm: gemm, setThreadCount: nil, getThreadCount: nil)
+        return BLAS(description: "Accelerate", sgemm: gemm, setThreadCount: nil)
     }
     #else
     static func load() throws -> BLAS {
@@ -55,9 +58,6 @@ public struct BLAS: @unchecked Sendable {
         let setThreads = dlsym(handle, "openblas_set_num_threads").map {
             unsafeBitCast($0, to: (@convention(c) (Int32) -> Void).self)
         }
-        let getThreads = dlsym(handle, "openblas_get_num_threads").map {
-            unsafeBitCast($0, to: (@convention(c) () -> Int32).self)
-        }
         var description = name
         if let coreSymbol = dlsym(handle, "openblas_get_corename") {
             let coreName = unsafeBitCast(coreSymbol, to: (@convention(c) () -> UnsafePointer<CChar>?).self)
@@ -68,17 +68,29 @@ public struct BLAS: @unchecked Sendable {
                 configText = config().map { String(cString: $0) } ?? ""
             }
             let version = configText.split(separator: " ").dropFirst().first.map(String.init) ?? ""
-            description = "OpenBLAS \(version) (\(core) kernels, \(getThreads?() ?? 1) threads\(kernelRequest))"
+            description = "OpenBLAS \(version) (\(core) kernels\(kernelRequest))"
         }
-        return BLAS(description: description, sgemm: gemm, setThreadCount: setThreads, getThreadCount: getThreads)
+        return BLAS(description: description, sgemm: gemm, setThreadCount: setThreads)
     }
 
-    /// Asks OpenBLAS for its SkylakeX kernels on CPUs with AVX-512 unless the user chose a core type.
+    /// Asks OpenBLAS for its SkylakeX kernels on CPUs with AVX-512.
+    ///
+    /// `IDGENREC_BLAS_CORETYPE` forces a core type. An `OPENBLAS_CORETYPE` naming an older x86 family
+    /// (machines often pin `Haswell` for reproducibility) is upgraded on an AVX-512 CPU, and the
+    /// description says so; any other value is respected.
     private static func requestFastKernelsIfNeeded() -> String {
-        if let chosen = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] { return "; OPENBLAS_CORETYPE=\(chosen) set by the user" }
-        guard CPUFeatures.hasAVX512 else { return "" }
+        let environment = ProcessInfo.processInfo.environment
+        if let forced = environment["IDGENREC_BLAS_CORETYPE"] {
+            setenv("OPENBLAS_CORETYPE", forced, 1)
+            return "; IDGENREC_BLAS_CORETYPE=\(forced)"
+        }
+        let preset = environment["OPENBLAS_CORETYPE"]
+        let older = ["haswell", "zen", "sandybridge", "nehalem", "core2", "prescott"]
+        guard CPUFeatures.hasAVX512, preset == nil || older.contains(preset!.lowercased()) else {
+            return preset.map { "; OPENBLAS_CORETYPE=\($0)" } ?? ""
+        }
         setenv("OPENBLAS_CORETYPE", "SKYLAKEX", 1)
-        return "; chosen for this AVX-512 CPU"
+        return preset.map { "; OPENBLAS_CORETYPE=\($0) upgraded for this AVX-512 CPU" } ?? "; chosen for this AVX-512 CPU"
     }
     #endif
 }
@@ -115,6 +127,7 @@ enum CPUFeatures {
 // Row-major GEMM: C = alpha * op(A) * op(B) + beta * C.
 // M, N, K: rows of op(A) and C, columns of op(B) and C, the shared dimension.
 extension BLAS {
+    /// One product on the calling thread.
     @inline(__always)
     public func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -124,5 +137,29 @@ extension BLAS {
         let rowMajor: Int32 = 101, noTrans: Int32 = 111, trans: Int32 = 112
         sgemm(rowMajor, transposeA ? trans : noTrans, transposeB ? trans : noTrans,
               Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// One product split across the engine's threads: by rows of C when it has more rows than columns,
+    /// else by columns. Small products run on the calling thread.
+    public func parallelGemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let splitRows = m >= n
+        let grain = max(1, (1 << 18) / max(1, (splitRows ? n : m) * k))   // at least ~256k multiply-adds a thread
+        Parallel.forEach(splitRows ? m : n, grain: max(grain, 16)) { part in
+            if splitRows {
+                // Rows of C come from rows of op(A).
+                let aOffset = transposeA ? part.lowerBound : part.lowerBound * lda
+                gemm(transposeA: transposeA, transposeB: transposeB, m: part.count, n: n, k: k, alpha: alpha,
+                     a: a + aOffset, lda: lda, b: b, ldb: ldb, beta: beta, c: c + part.lowerBound * ldc, ldc: ldc)
+            } else {
+                // Columns of C come from columns of op(B).
+                let bOffset = transposeB ? part.lowerBound * ldb : part.lowerBound
+                gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: part.count, k: k, alpha: alpha,
+                     a: a, lda: lda, b: b + bOffset, ldb: ldb, beta: beta, c: c + part.lowerBound, ldc: ldc)
+            }
+        }
     }
 }

@@ -53,12 +53,14 @@ public enum Attention {
     ) {
         let (tq, tk, hd, dh) = (g.queryLength, g.keyLength, g.width, g.headWidth)
         let causalShift = tk - tq
-        let weighted = UnsafeMutablePointer<Float>.allocate(capacity: dropoutScale == nil ? 1 : tq * tk)
-        defer { weighted.deallocate() }
-        for b in 0..<g.batch {
-            let kv = g.kvRow(b)
-            for h in 0..<g.heads {
-                let p = probabilities + (b * g.heads + h) * tq * tk
+        // (batch row, head) pairs are independent: split them across threads, one BLAS call each.
+        Parallel.forEach(g.batch * g.heads, grain: max(1, 4096 / max(tq * tk * dh, 1))) { pairs in
+            let weighted = UnsafeMutablePointer<Float>.allocate(capacity: dropoutScale == nil ? 1 : tq * tk)
+            defer { weighted.deallocate() }
+            for pair in pairs {
+                let (b, h) = pair.quotientAndRemainder(dividingBy: g.heads)
+                let kv = g.kvRow(b)
+                let p = probabilities + pair * tq * tk
                 let q = query + b * tq * hd + h * dh
                 let k = key + kv * g.keyValueBatchStride + h * dh
                 let v = value + kv * g.keyValueBatchStride + h * dh
@@ -68,8 +70,7 @@ public enum Attention {
                 for i in 0..<tq {
                     let row = p + i * tk
                     if let bias { let br = bias + (h * tq + i) * tk; for j in 0..<tk { row[j] += br[j] } }
-                    var limit = tk
-                    if mask.causal { limit = min(tk, i + causalShift + 1) }
+                    let limit = mask.causal ? min(tk, i + causalShift + 1) : tk
                     var maximum = -Float.infinity
                     for j in 0..<limit where mask.keyPadding?[kv * tk + j] ?? true { maximum = max(maximum, row[j]) }
                     var total: Float = 0
@@ -85,7 +86,7 @@ public enum Attention {
                 // output (Tq, Dh) = P (Tq, Tk) · V (Tk, Dh), P with dropout applied when training.
                 var source = UnsafePointer(p)
                 if let dropoutScale {
-                    let scale = dropoutScale + (b * g.heads + h) * tq * tk
+                    let scale = dropoutScale + pair * tq * tk
                     for i in 0..<(tq * tk) { weighted[i] = p[i] * scale[i] }
                     source = UnsafePointer(weighted)
                 }
@@ -146,61 +147,71 @@ extension Tensor {
             var dQ = [Float](repeating: 0, count: query.count)
             var dK = [Float](repeating: 0, count: key.count)
             var dV = [Float](repeating: 0, count: value.count)
-            var dBias = [Float](repeating: 0, count: bias?.count ?? 0)
-            var dS = [Float](repeating: 0, count: tq * tk)
-            var weighted = [Float](repeating: 0, count: tq * tk)
+            // Each thread sums its own share of dBias (heads repeat across the batch); shares are added after.
+            let threads = Parallel.threadCount, biasCount = bias?.count ?? 0
+            var dBiasShares = [Float](repeating: 0, count: threads * biasCount)
             query.scalars.withUnsafeBufferPointer { q in
             key.scalars.withUnsafeBufferPointer { k in
             value.scalars.withUnsafeBufferPointer { v in
             probabilities.withUnsafeBufferPointer { probs in
+            withOptionalPointer(dropoutScale) { dropout in
             dQ.withUnsafeMutableBufferPointer { dq in
             dK.withUnsafeMutableBufferPointer { dk in
             dV.withUnsafeMutableBufferPointer { dv in
-            dS.withUnsafeMutableBufferPointer { ds in
-            weighted.withUnsafeMutableBufferPointer { w in
-                for b in 0..<batch {
-                    for h in 0..<heads {
-                        let offset = b * tq * hd + h * dh, kvOffset = b * tk * hd + h * dh
-                        let p = probs.baseAddress! + (b * heads + h) * tq * tk
-                        let dO = gradient.baseAddress! + offset
-                        var pUsed = p
-                        if let scale = dropoutScale {
-                            for i in 0..<(tq * tk) { w[i] = p[i] * scale[(b * heads + h) * tq * tk + i] }
-                            pUsed = UnsafePointer(w.baseAddress!)
-                        }
-                        // dV (Tk, Dh) += P'ᵀ (Tk, Tq) · dO (Tq, Dh)
-                        BLAS.shared.gemm(transposeA: true, transposeB: false, m: tk, n: dh, k: tq,
-                                         a: pUsed, lda: tk, b: dO, ldb: hd, beta: 1, c: dv.baseAddress! + kvOffset, ldc: hd)
-                        // dP (Tq, Tk) = dO (Tq, Dh) · Vᵀ (Dh, Tk)
-                        BLAS.shared.gemm(transposeA: false, transposeB: true, m: tq, n: tk, k: dh,
-                                         a: dO, lda: hd, b: v.baseAddress! + kvOffset, ldb: hd, c: ds.baseAddress!, ldc: tk)
-                        for i in 0..<tq {
-                            let row = i * tk
-                            if let scale = dropoutScale {
-                                for j in 0..<tk { ds[row + j] *= scale[(b * heads + h) * tq * tk + row + j] }
+            dBiasShares.withUnsafeMutableBufferPointer { dBiasAll in
+                let chunkCount = min(threads, batch * heads)
+                Parallel.forEach(chunkCount) { chunks in
+                    for chunk in chunks {
+                        let ds = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
+                        let w = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
+                        defer { ds.deallocate(); w.deallocate() }
+                        let dBias = dBiasAll.baseAddress! + chunk * biasCount
+                        for pair in (chunk * batch * heads / chunkCount)..<((chunk + 1) * batch * heads / chunkCount) {
+                            let (b, h) = pair.quotientAndRemainder(dividingBy: heads)
+                            let offset = b * tq * hd + h * dh, kvOffset = b * tk * hd + h * dh
+                            let p = probs.baseAddress! + pair * tq * tk
+                            let dO = gradient.baseAddress! + offset
+                            var pUsed = p
+                            if let dropout {
+                                for i in 0..<(tq * tk) { w[i] = p[i] * dropout[pair * tq * tk + i] }
+                                pUsed = UnsafePointer(w)
                             }
-                            var dot: Float = 0
-                            for j in 0..<tk { dot += ds[row + j] * p[row + j] }
-                            for j in 0..<tk { ds[row + j] = p[row + j] * (ds[row + j] - dot) }
+                            // dV (Tk, Dh) += P'ᵀ (Tk, Tq) · dO (Tq, Dh)
+                            BLAS.shared.gemm(transposeA: true, transposeB: false, m: tk, n: dh, k: tq,
+                                             a: pUsed, lda: tk, b: dO, ldb: hd, beta: 1, c: dv.baseAddress! + kvOffset, ldc: hd)
+                            // dP (Tq, Tk) = dO (Tq, Dh) · Vᵀ (Dh, Tk)
+                            BLAS.shared.gemm(transposeA: false, transposeB: true, m: tq, n: tk, k: dh,
+                                             a: dO, lda: hd, b: v.baseAddress! + kvOffset, ldb: hd, c: ds, ldc: tk)
+                            for i in 0..<tq {
+                                let row = i * tk
+                                if let dropout {
+                                    for j in 0..<tk { ds[row + j] *= dropout[pair * tq * tk + row + j] }
+                                }
+                                var dot: Float = 0
+                                for j in 0..<tk { dot += ds[row + j] * p[row + j] }
+                                for j in 0..<tk { ds[row + j] = p[row + j] * (ds[row + j] - dot) }
+                            }
+                            if biasCount > 0 {
+                                let base = h * tq * tk
+                                for i in 0..<(tq * tk) { dBias[base + i] += ds[i] }
+                            }
+                            // dQ (Tq, Dh) += dS (Tq, Tk) · K (Tk, Dh);  dK (Tk, Dh) += dSᵀ (Tk, Tq) · Q (Tq, Dh)
+                            BLAS.shared.gemm(transposeA: false, transposeB: false, m: tq, n: dh, k: tk,
+                                             a: ds, lda: tk, b: k.baseAddress! + kvOffset, ldb: hd,
+                                             beta: 1, c: dq.baseAddress! + offset, ldc: hd)
+                            BLAS.shared.gemm(transposeA: true, transposeB: false, m: tk, n: dh, k: tq,
+                                             a: ds, lda: tk, b: q.baseAddress! + offset, ldb: hd,
+                                             beta: 1, c: dk.baseAddress! + kvOffset, ldc: hd)
                         }
-                        if bias != nil {
-                            let base = h * tq * tk
-                            for i in 0..<(tq * tk) { dBias[base + i] += ds[i] }
-                        }
-                        // dQ (Tq, Dh) += dS (Tq, Tk) · K (Tk, Dh);  dK (Tk, Dh) += dSᵀ (Tk, Tq) · Q (Tq, Dh)
-                        BLAS.shared.gemm(transposeA: false, transposeB: false, m: tq, n: dh, k: tk,
-                                         a: ds.baseAddress!, lda: tk, b: k.baseAddress! + kvOffset, ldb: hd,
-                                         beta: 1, c: dq.baseAddress! + offset, ldc: hd)
-                        BLAS.shared.gemm(transposeA: true, transposeB: false, m: tk, n: dh, k: tq,
-                                         a: ds.baseAddress!, lda: tk, b: q.baseAddress! + offset, ldb: hd,
-                                         beta: 1, c: dk.baseAddress! + kvOffset, ldc: hd)
                     }
                 }
             }}}}}}}}}
+            bias?.accumulateGradient { d in
+                for share in 0..<threads { for i in 0..<d.count { d[i] += dBiasShares[share * biasCount + i] } }
+            }
             query.accumulateGradient { d in for i in 0..<d.count { d[i] += dQ[i] } }
             key.accumulateGradient { d in for i in 0..<d.count { d[i] += dK[i] } }
             value.accumulateGradient { d in for i in 0..<d.count { d[i] += dV[i] } }
-            bias?.accumulateGradient { d in for i in 0..<d.count { d[i] += dBias[i] } }
         }
     }
 }

@@ -13,7 +13,7 @@ extension Tensor {
         x.scalars.withUnsafeBufferPointer { a in
             weight.scalars.withUnsafeBufferPointer { w in
                 out.withUnsafeMutableBufferPointer { c in
-                    BLAS.shared.gemm(transposeA: false, transposeB: true, m: n, n: outFeatures, k: inFeatures,
+                    BLAS.shared.parallelGemm(transposeA: false, transposeB: true, m: n, n: outFeatures, k: inFeatures,
                                      a: a.baseAddress!, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
                                      c: c.baseAddress!, ldc: outFeatures)
                 }
@@ -23,7 +23,7 @@ extension Tensor {
             // dX (N, I) += dY (N, O) · W (O, I)
             x.accumulateGradient { dX in
                 weight.scalars.withUnsafeBufferPointer { w in
-                    BLAS.shared.gemm(transposeA: false, transposeB: false, m: n, n: inFeatures, k: outFeatures,
+                    BLAS.shared.parallelGemm(transposeA: false, transposeB: false, m: n, n: inFeatures, k: outFeatures,
                                      a: g.baseAddress!, lda: outFeatures, b: w.baseAddress!, ldb: inFeatures,
                                      beta: 1, c: dX.baseAddress!, ldc: inFeatures)
                 }
@@ -31,7 +31,7 @@ extension Tensor {
             // dW (O, I) += dYᵀ (O, N) · X (N, I)
             weight.accumulateGradient { dW in
                 x.scalars.withUnsafeBufferPointer { a in
-                    BLAS.shared.gemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: n,
+                    BLAS.shared.parallelGemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: n,
                                      a: g.baseAddress!, lda: outFeatures, b: a.baseAddress!, ldb: inFeatures,
                                      beta: 1, c: dW.baseAddress!, ldc: inFeatures)
                 }
@@ -58,13 +58,13 @@ extension Tensor {
                 out.withUnsafeMutableBufferPointer { pc in
                     if !bBatched && !transposeB {
                         // One product for the whole batch: (batch·M, K) × (K, N).
-                        BLAS.shared.gemm(transposeA: false, transposeB: false, m: batch * m, n: n, k: k,
+                        BLAS.shared.parallelGemm(transposeA: false, transposeB: false, m: batch * m, n: n, k: k,
                                          a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: bColumns,
                                          c: pc.baseAddress!, ldc: n)
                         return
                     }
                     for i in 0..<batch {
-                        BLAS.shared.gemm(transposeA: false, transposeB: transposeB, m: m, n: n, k: k,
+                        BLAS.shared.parallelGemm(transposeA: false, transposeB: transposeB, m: m, n: n, k: k,
                                          a: pa.baseAddress! + i * m * k, lda: k,
                                          b: pb.baseAddress! + i * bStride, ldb: bColumns,
                                          c: pc.baseAddress! + i * m * n, ldc: n)
@@ -78,7 +78,7 @@ extension Tensor {
             a.accumulateGradient { dA in
                 b.scalars.withUnsafeBufferPointer { pb in
                     for i in 0..<batch {
-                        BLAS.shared.gemm(transposeA: false, transposeB: !transposeB, m: m, n: k, k: n,
+                        BLAS.shared.parallelGemm(transposeA: false, transposeB: !transposeB, m: m, n: k, k: n,
                                          a: g.baseAddress! + i * m * n, lda: n,
                                          b: pb.baseAddress! + i * bStride, ldb: bColumns,
                                          beta: 1, c: dA.baseAddress! + i * m * k, ldc: k)
@@ -91,12 +91,12 @@ extension Tensor {
                     for i in 0..<batch {
                         if transposeB {
                             // dB (N, K) += dCᵀ (N, M) · A (M, K)
-                            BLAS.shared.gemm(transposeA: true, transposeB: false, m: n, n: k, k: m,
+                            BLAS.shared.parallelGemm(transposeA: true, transposeB: false, m: n, n: k, k: m,
                                              a: g.baseAddress! + i * m * n, lda: n, b: pa.baseAddress! + i * m * k, ldb: k,
                                              beta: 1, c: dB.baseAddress! + i * bStride, ldc: k)
                         } else {
                             // dB (K, N) += Aᵀ (K, M) · dC (M, N)
-                            BLAS.shared.gemm(transposeA: true, transposeB: false, m: k, n: n, k: m,
+                            BLAS.shared.parallelGemm(transposeA: true, transposeB: false, m: k, n: n, k: m,
                                              a: pa.baseAddress! + i * m * k, lda: k, b: g.baseAddress! + i * m * n, ldb: n,
                                              beta: 1, c: dB.baseAddress! + i * bStride, ldc: n)
                         }

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import T5
+import TensorEngine
+
+/// `idgenrec bench`: times a training step and constrained beam search on the configs of the PyTorch peer,
+/// taking the same flags and printing one JSON line per measurement with the same keys.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Time a T5 training step and trie-constrained beam search (sizes a machine).")
+
+    @Option(help: "Model size: small (t5-small) or tiny.") var config = "small"
+    @Option(help: "BLAS threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Training batch size.") var batch = 32
+    @Option(help: "Source length in tokens.") var src = 128
+    @Option(help: "Target length in tokens.") var tgt = 8
+    @Option(help: "Catalogue size for constrained search.") var items = 12_101
+    @Option(help: "Beams (and returned sequences).") var beams = 10
+    @Option(help: "Users decoded.") var users = 8
+    @Option(help: "Timed training steps.") var steps = 5
+    @Option(help: "What to time: all, train or search.") var only = "all"
+
+    func validate() throws {
+        guard Self.configurations[config] != nil else { throw ValidationError("--config must be one of \(Self.configurations.keys.sorted())") }
+        for (name, value) in [("threads", threads), ("batch", batch), ("src", src), ("tgt", tgt), ("items", items), ("beams", beams), ("users", users), ("steps", steps)] where value < 1 {
+            throw ValidationError("--\(name) must be at least 1")
+        }
+        guard ["all", "train", "search"].contains(only) else { throw ValidationError("--only must be all, train or search") }
+    }
+
+    static let configurations: [String: T5Configuration] = [
+        "small": T5Configuration(vocabularySize: 32128, modelWidth: 512, headWidth: 64, feedForwardWidth: 2048, encoderLayers: 6, heads: 8),
+        "tiny": T5Configuration(vocabularySize: 8000, modelWidth: 128, headWidth: 32, feedForwardWidth: 512, encoderLayers: 2, heads: 4),
+    ]
+
+    func run() throws {
+        Parallel.setThreadCount(threads)
+        FileHandle.standardError.write("engine: \(BLAS.summary)\n".data(using: .utf8)!)
+        let configuration = Self.configurations[config]!
+        let model = try T5Model(configuration: configuration, seed: 0)
+        if only != "search" { try timeTraining(model) }
+    }
+
+    private func timeTraining(_ model: T5Model) throws {
+        let c = model.configuration, random = RandomSource(seed: 1)
+        func randomIDs(_ count: Int) -> [Int32] { (0..<count).map { _ in Int32(2 + Int(random.next() % UInt64(c.vocabularySize - 2))) } }
+        let batchData = T5Batch(inputIDs: randomIDs(batch * src), attentionMask: [Bool](repeating: true, count: batch * src),
+                                labels: randomIDs(batch * tgt), batchSize: batch)
+        let optimizer = AdamW(parameters: model.parameters, learningRate: 1e-3)
+        model.dropout.isTraining = true
+        func step() {
+            model.zeroGradients()
+            model(batchData).loss.backward()
+            optimizer.update()
+        }
+        step()
+        let start = Date()
+        for _ in 0..<steps { step() }
+        let seconds = Date().timeIntervalSince(start) / Double(steps)
+        printJSON(["anchor": "swift", "what": "train_step", "config": config, "params": model.parameterCount, "batch": batch, "src": src, "tgt": tgt,
+                   "s_per_step": round4(seconds), "examples_per_s": round2(Double(batch) / seconds),
+                   "tokens_per_s": round2(Double(batch * (src + tgt)) / seconds), "threads": threads])
+    }
+}
+
+func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
+func round4(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
+
+/// Prints one JSON object on one line, keys sorted.
+func printJSON(_ object: [String: Any]) {
+    let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}
