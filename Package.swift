@@ -7,25 +7,32 @@ let package = Package(
     name: "IDGenRec",
     platforms: [.macOS(.v14)],
     products: [
-        .library(name: "IDGenRecKit", targets: ["TensorEngine", "NN", "T5", "Generation"]),
+        .library(name: "IDGenRecKit", targets: ["TensorEngine", "NN", "T5", "Generation", "Tokenization"]),
         .executable(name: "idgenrec", targets: ["idgenrec"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
+        .target(
+            name: "CSentencePiece",
+            linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("sentencepiece_train")]
+        ),
         .target(name: "TensorEngine"),
         .target(name: "NN", dependencies: ["TensorEngine"]),
         .target(name: "T5", dependencies: ["TensorEngine", "NN"]),
         .target(name: "Generation", dependencies: ["TensorEngine", "T5"]),
+        .target(name: "Tokenization", dependencies: ["CSentencePiece"]),
         .executableTarget(
             name: "idgenrec",
             dependencies: [
-                "TensorEngine", "T5", "Generation",
+                "TensorEngine", "T5", "Generation", "Tokenization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], resources: [.copy("Fixtures")]),
         .testTarget(name: "T5Tests", dependencies: ["TensorEngine", "NN", "T5"], resources: [.copy("Fixtures")]),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )
