@@ -116,8 +116,7 @@ extension Tensor {
 
         var dropoutScale: [Float]? = nil
         if dropoutRate > 0, let random {
-            let keep = 1 / (1 - dropoutRate)
-            dropoutScale = (0..<(batch * heads * tq * tk)).map { _ in random.nextUniform() >= dropoutRate ? keep : 0 }
+            dropoutScale = Tensor.dropoutMask(count: batch * heads * tq * tk, rate: dropoutRate, random: random)
         }
         var probabilities = [Float](repeating: 0, count: batch * heads * tq * tk)
         var out = [Float](repeating: 0, count: batch * tq * hd)
