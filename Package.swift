@@ -20,8 +20,8 @@ let package = Package(
         ),
         .target(name: "TensorEngine"),
         .target(name: "NN", dependencies: ["TensorEngine"]),
-        .target(name: "T5", dependencies: ["TensorEngine", "NN"]),
-        .target(name: "Generation", dependencies: ["TensorEngine", "T5"]),
+        .target(name: "T5", dependencies: ["TensorEngine", "NN", "Generation"]),
+        .target(name: "Generation"),
         .target(name: "Tokenization", dependencies: ["CSentencePiece"]),
         .executableTarget(
             name: "idgenrec",
@@ -32,7 +32,8 @@ let package = Package(
         ),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "T5Tests", dependencies: ["TensorEngine", "NN", "T5"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GenerationTests", dependencies: ["Generation"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "T5Tests", dependencies: ["TensorEngine", "NN", "T5", "Generation"], resources: [.copy("Fixtures")]),
     ],
     cxxLanguageStandard: .cxx17
 )
