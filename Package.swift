@@ -7,7 +7,7 @@ let package = Package(
     name: "IDGenRec",
     platforms: [.macOS(.v14)],
     products: [
-        .library(name: "IDGenRecKit", targets: ["TensorEngine", "NN", "T5", "Generation", "Tokenization"]),
+        .library(name: "IDGenRecKit", targets: ["TensorEngine", "NN", "T5", "Generation", "Tokenization", "RecData"]),
         .executable(name: "idgenrec", targets: ["idgenrec"]),
     ],
     dependencies: [
@@ -18,19 +18,22 @@ let package = Package(
             name: "CSentencePiece",
             linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("sentencepiece_train")]
         ),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "TensorEngine"),
         .target(name: "NN", dependencies: ["TensorEngine"]),
         .target(name: "T5", dependencies: ["TensorEngine", "NN", "Generation"]),
         .target(name: "Generation"),
         .target(name: "Tokenization", dependencies: ["CSentencePiece"]),
+        .target(name: "RecData", dependencies: ["CZlib"]),
         .executableTarget(
             name: "idgenrec",
             dependencies: [
-                "TensorEngine", "T5", "Generation", "Tokenization",
+                "TensorEngine", "T5", "Generation", "Tokenization", "RecData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
+        .testTarget(name: "RecDataTests", dependencies: ["RecData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "T5Tests", dependencies: ["TensorEngine", "NN", "T5", "Generation"], resources: [.copy("Fixtures")]),

@@ -7,6 +7,7 @@ struct IDGenRecCommand: ParsableCommand {
         abstract: "Generative recommendation with learned textual item IDs.",
         subcommands: [
             T5Command.self,
+            DataCommand.self,
             BenchCommand.self,
         ]
     )

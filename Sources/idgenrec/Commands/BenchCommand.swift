@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Generation
 import T5
 import TensorEngine
 
@@ -39,6 +40,33 @@ struct BenchCommand: ParsableCommand {
         let configuration = Self.configurations[config]!
         let model = try T5Model(configuration: configuration, seed: 0)
         if only != "search" { try timeTraining(model) }
+        if only != "train" { try timeConstrainedSearch(model) }
+    }
+
+    /// Beam search through a trie of random textual IDs (3–9 tokens + eos), as the peer builds it. All users
+    /// are decoded in one batch (this engine's way); one user at a time is reported beside it.
+    private func timeConstrainedSearch(_ model: T5Model) throws {
+        let c = model.configuration, random = RandomSource(seed: 2)
+        func token() -> Int32 { Int32(2 + Int(random.next() % UInt64(c.vocabularySize - 2))) }
+        var seen = Set<[Int32]>()
+        while seen.count < items { seen.insert((0..<(3 + Int(random.next() % 7))).map { _ in token() } + [c.eosTokenID]) }
+        let trie = PrefixTrie(seen.map { [c.decoderStartTokenID] + $0 })
+        let constraint = PrefixTrieConstraint(trie: trie, endOfSequenceTokenID: c.eosTokenID)
+        let inputs = (0..<users).map { _ in (0..<src).map { _ in token() } }
+        // max_length 12 in the peer counts the start token: 11 new tokens.
+        let configuration = GenerationConfiguration(maxNewTokens: 11, numberOfBeams: beams, numberOfReturnSequences: beams)
+        model.dropout.isTraining = false
+        _ = try model.generate(inputs: [inputs[0]], configuration: configuration, constraint: constraint)
+        var start = Date()
+        let results = try model.generate(inputs: inputs, configuration: configuration, constraint: constraint)
+        let batched = Date().timeIntervalSince(start) / Double(users)
+        precondition(results.allSatisfy { $0.allSatisfy { trie.contains($0.tokens) } }, "constrained search left the trie")
+        start = Date()
+        for input in inputs { _ = try model.generate(inputs: [input], configuration: configuration, constraint: constraint) }
+        let single = Date().timeIntervalSince(start) / Double(users)
+        printJSON(["anchor": "swift", "what": "constrained_beam_search", "config": config, "items": items, "beams": beams, "src": src,
+                   "users": users, "ms_per_user": round2(batched * 1000), "users_per_s": round2(1 / batched),
+                   "ms_per_user_one_at_a_time": round2(single * 1000), "threads": threads])
     }
 
     private func timeTraining(_ model: T5Model) throws {
