@@ -32,6 +32,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "generate-text", dependencies: ["T5", "Generation", "Tokenization"], path: "Examples/GenerateText"),
+        .testTarget(name: "CLITests", dependencies: ["idgenrec"]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
         .testTarget(name: "RecDataTests", dependencies: ["RecData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], resources: [.copy("Fixtures")]),
