@@ -7,7 +7,7 @@ let package = Package(
     name: "IDGenRec",
     platforms: [.macOS(.v14)],
     products: [
-        .library(name: "IDGenRecKit", targets: ["TensorEngine", "NN", "T5", "Generation", "Tokenization", "RecData"]),
+        .library(name: "IDGenRecKit", targets: ["TensorEngine", "NN", "T5", "Generation", "Tokenization", "RecData", "IDGenRec"]),
         .executable(name: "idgenrec", targets: ["idgenrec"]),
     ],
     dependencies: [
@@ -25,15 +25,17 @@ let package = Package(
         .target(name: "Generation"),
         .target(name: "Tokenization", dependencies: ["CSentencePiece"]),
         .target(name: "RecData", dependencies: ["CZlib"]),
+        .target(name: "IDGenRec", dependencies: ["TensorEngine", "NN", "T5", "Generation", "Tokenization", "RecData"]),
         .executableTarget(
             name: "idgenrec",
             dependencies: [
-                "TensorEngine", "T5", "Generation", "Tokenization", "RecData",
+                "TensorEngine", "T5", "Generation", "Tokenization", "RecData", "IDGenRec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "generate-text", dependencies: ["T5", "Generation", "Tokenization"], path: "Examples/GenerateText"),
         .testTarget(name: "CLITests", dependencies: ["idgenrec"]),
+        .testTarget(name: "IDGenRecTests", dependencies: ["IDGenRec", "RecData", "T5", "Tokenization", "Generation", "TensorEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
         .testTarget(name: "RecDataTests", dependencies: ["RecData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], resources: [.copy("Fixtures")]),

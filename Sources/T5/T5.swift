@@ -277,6 +277,15 @@ public final class T5Model: Module {
         return scaled.linear(shared.weight)
     }
 
+    /// The mean cross-entropy of teacher-forced `targets` (ragged; eos included) over encoder states built
+    /// elsewhere, e.g. from soft embeddings.
+    public func loss(encoderStates: Tensor, encoderMask: [Bool], targets: [[Int32]]) -> Tensor {
+        let batch = T5Batch(sources: targets.map { _ in [configuration.padTokenID] }, targets: targets, padTokenID: configuration.padTokenID)
+        let decoderInputs = batch.decoderInputIDs(startTokenID: configuration.decoderStartTokenID, padTokenID: configuration.padTokenID)
+        let hidden = decode(decoderInputIDs: decoderInputs, encoderStates: encoderStates, encoderMask: encoderMask)
+        return logits(decoderStates: hidden).reshaped([-1, configuration.vocabularySize]).crossEntropy(targets: batch.labels)
+    }
+
     /// Teacher-forced forward pass: the mean cross-entropy over non-ignored labels, and the logits (B, T, V).
     public func callAsFunction(_ batch: T5Batch) -> (loss: Tensor, logits: Tensor) {
         let states = encode(inputIDs: batch.inputIDs, attentionMask: batch.attentionMask, batchSize: batch.batchSize)

@@ -6,6 +6,13 @@ public final class RandomSource: RandomNumberGenerator {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
     public init(seed: UInt64) {
+        state = (0, 0, 0, 0)
+        reseed(seed)
+    }
+
+    /// Restarts the stream as `init(seed:)` would: training reseeds per epoch so that a resumed run
+    /// draws exactly what an uninterrupted one would have.
+    public func reseed(_ seed: UInt64) {
         // SplitMix64 spreads any seed, 0 included, over the four words of state.
         var x = seed
         func next() -> UInt64 {

@@ -8,6 +8,11 @@ struct IDGenRecCommand: ParsableCommand {
         subcommands: [
             T5Command.self,
             DataCommand.self,
+            VocabCommand.self,
+            TrainCommand.self,
+            EvaluateCommand.self,
+            RecommendCommand.self,
+            IDsCommand.self,
             BenchCommand.self,
         ]
     )

@@ -1,0 +1,110 @@
+import Foundation
+import Generation
+import T5
+import Tokenization
+
+/// The recommender: a T5 that reads a user's history as textual IDs and writes the next item's ID.
+///
+/// The prompt is the history's IDs, oldest first, joined by ` ; ` — no user ID and no template words, which
+/// would only lengthen every input. Recommendation is beam search constrained to the catalogue's trie.
+public final class Recommender {
+    public let model: T5Model
+    /// Tokens between two IDs of the history (`;`).
+    public let separator: [Int32]
+    public var settings: Settings
+
+    /// How histories become inputs.
+    public struct Settings: Codable, Sendable, Equatable {
+        /// Most recent items read (IDGenRec: 20).
+        public var maximumHistoryItems = 20
+        /// Tokens of input at most; the oldest items are dropped first to fit.
+        public var maximumSourceTokens = 256
+
+        public init() {}
+    }
+
+    public init(model: T5Model, tokenizer: any Tokenizer, settings: Settings = Settings()) {
+        self.model = model
+        self.separator = Array(tokenizer.encode(";").dropLast())
+        self.settings = settings
+    }
+
+    /// The input for a history (item indices, oldest first): the IDs of its last items joined by separators, then eos.
+    public func source(history: ArraySlice<Int32>, ids: IDDictionary) -> [Int32] {
+        sourceSegments(history: history, ids: ids).flatMap { $0 } + [model.eosTokenID]
+    }
+
+    /// The input's pieces, oldest first: each kept item's ID tokens, with the separator after all but the last.
+    func sourceSegments(history: ArraySlice<Int32>, ids: IDDictionary) -> [[Int32]] {
+        var segments: [[Int32]] = []
+        var length = 1   // the eos
+        for item in history.suffix(settings.maximumHistoryItems).reversed() {
+            let tokens = ids.tokenIDs[Int(item)]
+            let cost = tokens.count + (segments.isEmpty ? 0 : separator.count)
+            if length + cost > settings.maximumSourceTokens && !segments.isEmpty { break }
+            segments.append(segments.isEmpty ? tokens : tokens + separator)
+            length += cost
+        }
+        return segments.reversed()
+    }
+
+    /// The training target for an item: its ID's tokens, then eos.
+    public func target(item: Int32, ids: IDDictionary) -> [Int32] { ids.tokenIDs[Int(item)] + [model.eosTokenID] }
+
+    /// One recommendation: a catalogue item and its score (length-normalised log-probability).
+    public struct Recommendation: Sendable, Equatable {
+        public var item: Int
+        public var score: Float
+    }
+
+    /// The top `count` catalogue items for each history, by beam search with `beams` beams through the catalogue trie.
+    public func recommend(
+        histories: [ArraySlice<Int32>], ids: IDDictionary, catalogue: CatalogueIndex, count: Int, beams: Int,
+        batchSize: Int = 64, progress: ((Int, Int) -> Void)? = nil
+    ) throws -> [[Recommendation]] {
+        let configuration = GenerationConfiguration(
+            maxNewTokens: catalogue.longestID + 1, numberOfBeams: max(beams, count), numberOfReturnSequences: max(beams, count))
+        var results: [[Recommendation]] = []
+        results.reserveCapacity(histories.count)
+        // Similar lengths together: less padding in the encoder.
+        let order = histories.indices.sorted { histories[$0].count < histories[$1].count }
+        var byPosition = [[Recommendation]](repeating: [], count: histories.count)
+        for start in stride(from: 0, to: order.count, by: batchSize) {
+            let positions = Array(order[start..<min(start + batchSize, order.count)])
+            let inputs = positions.map { source(history: histories[$0], ids: ids) }
+            let generated = try model.generate(inputs: inputs, configuration: configuration, constraint: catalogue.constraint)
+            for (position, sequences) in zip(positions, generated) {
+                byPosition[position] = sequences.compactMap { sequence in
+                    catalogue.item(for: sequence.tokens).map { Recommendation(item: $0, score: sequence.score) }
+                }.prefix(count).map { $0 }
+            }
+            progress?(min(start + batchSize, order.count), order.count)
+        }
+        results = byPosition
+        return results
+    }
+}
+
+/// The catalogue as constrained decoding sees it: a trie of every ID and the way back from tokens to items.
+public struct CatalogueIndex: Sendable {
+    public let constraint: PrefixTrieConstraint
+    public let longestID: Int
+    private let itemByTokens: [[Int32]: Int]
+    private let decoderStartTokenID: Int32, eosTokenID: Int32
+
+    public init(ids: IDDictionary, decoderStartTokenID: Int32, eosTokenID: Int32) {
+        constraint = PrefixTrieConstraint(trie: ids.trie(decoderStartTokenID: decoderStartTokenID, eosTokenID: eosTokenID),
+                                          endOfSequenceTokenID: eosTokenID)
+        itemByTokens = ids.itemIndexByTokens()
+        longestID = ids.tokenIDs.map(\.count).max() ?? 0
+        self.decoderStartTokenID = decoderStartTokenID
+        self.eosTokenID = eosTokenID
+    }
+
+    /// The item a generated sequence (start token first, eos last) names.
+    public func item(for tokens: [Int32]) -> Int? {
+        var body = tokens.first == decoderStartTokenID ? Array(tokens.dropFirst()) : tokens
+        if let end = body.firstIndex(of: eosTokenID) { body = Array(body[..<end]) }
+        return itemByTokens[body]
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import RecData
+import T5
+import Tokenization
+
+/// A trained run opened for use: its tokenizer, generator, recommender, ID dictionary and catalogue.
+public final class RunSession {
+    public let run: RunDirectory
+    public let tokenizer: SentencePieceTokenizer
+    public let generator: IDGenerator
+    public let recommender: Recommender
+    public let ids: IDDictionary
+    public let items: [Item]
+    private let indexByItemID: [String: Int]
+
+    public init(run: RunDirectory) throws {
+        let checkpoint = try run.loadCheckpoint()
+        let configuration = (try? TrainingConfiguration.read(from: run.configurationURL)) ?? TrainingConfiguration()
+        self.run = run
+        tokenizer = checkpoint.tokenizer
+        generator = IDGenerator(model: checkpoint.generator, tokenizer: tokenizer, settings: configuration.generatorSettings)
+        recommender = Recommender(model: checkpoint.recommender, tokenizer: tokenizer, settings: configuration.recommenderSettings)
+        ids = checkpoint.ids
+        items = checkpoint.items
+        indexByItemID = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($0.element.id, $0.offset) })
+    }
+
+    /// IDs for another catalogue, written by this run's generator (zero-shot use; nothing is trained).
+    public func generateIDs(for catalogue: Catalogue, renderer: ItemTextRenderer = ItemTextRenderer(),
+                            progress: ((Int, Int) -> Void)? = nil) throws -> IDDictionary {
+        try generator.generateIDs(itemIDs: catalogue.items.map(\.id), texts: catalogue.items.map(renderer.render), progress: progress)
+    }
+
+    /// The catalogue index of each item id; an unknown id is an error naming it.
+    public func itemIndices(_ itemIDs: [String]) throws -> [Int32] {
+        try itemIDs.map { id in
+            guard let index = indexByItemID[id] else { throw IDGenRecError.unknownItem(id) }
+            return Int32(index)
+        }
+    }
+
+    /// The top `count` items after a history of item ids (oldest first).
+    public func recommend(history itemIDs: [String], count: Int, beams: Int? = nil) throws -> [Recommender.Recommendation] {
+        guard !itemIDs.isEmpty else { throw IDGenRecError.invalidInput("the history is empty: give at least one item id") }
+        let history = try itemIndices(itemIDs)
+        let catalogue = CatalogueIndex(ids: ids, decoderStartTokenID: recommender.model.decoderStartTokenID,
+                                       eosTokenID: recommender.model.eosTokenID)
+        return try recommender.recommend(histories: [history[...]], ids: ids, catalogue: catalogue, count: count,
+                                         beams: max(beams ?? count, count))[0]
+    }
+}

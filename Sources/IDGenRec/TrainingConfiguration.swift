@@ -1,0 +1,146 @@
+import Foundation
+import T5
+
+/// Everything that shapes a training run, read from a JSON file whose keys are these property names; a
+/// key left out keeps its default, and command-line flags override the file (flag > file > default).
+public struct TrainingConfiguration: Codable, Sendable, Equatable {
+    /// A T5's size; vocabulary and special tokens come from the tokenizer.
+    public struct ModelShape: Codable, Sendable, Equatable {
+        public var modelWidth = 128
+        public var heads = 4
+        public var headWidth = 32
+        public var feedForwardWidth = 512
+        public var encoderLayers = 2
+        public var decoderLayers = 2
+        public var dropoutRate: Float = 0.1
+
+        public init() {}
+
+        public func configuration(vocabularySize: Int, eosTokenID: Int32, padTokenID: Int32) -> T5Configuration {
+            T5Configuration(vocabularySize: vocabularySize, modelWidth: modelWidth, headWidth: headWidth, feedForwardWidth: feedForwardWidth,
+                            encoderLayers: encoderLayers, decoderLayers: decoderLayers, heads: heads, dropoutRate: dropoutRate,
+                            decoderStartTokenID: padTokenID, eosTokenID: eosTokenID, padTokenID: padTokenID)
+        }
+    }
+
+    public var generator = ModelShape()
+    public var recommender = ModelShape()
+    public var generatorSettings = IDGenerator.Settings()
+    public var recommenderSettings = Recommender.Settings()
+
+    /// Warm start: what the generator first learns to write, and for how long.
+    public var warmStartStrategy = WarmStartTargets.Strategy.salientWords
+    public var warmStartWords = 4
+    public var warmStartEpochs = 6
+    public var warmStartLearningRate: Float = 2e-3
+
+    /// Alternation: `rounds` rounds; round 1 trains the recommender on the warm-start IDs, each later round
+    /// runs an ID phase (`idEpochs`) and regenerates the IDs before its recommender phase.
+    public var rounds = 2
+    public var recommenderEpochs = 8
+    public var idEpochs = 1
+    /// Share of training samples an ID epoch visits (the ID phase is costlier per sample).
+    public var idPhaseSampleFraction: Float = 0.25
+    /// How many of a history's most recent items the ID phase feeds as soft embeddings.
+    public var softHistoryItems = 5
+
+    public var recommenderLearningRate: Float = 1e-3
+    public var generatorLearningRate: Float = 1e-4
+    public var batchSize = 64
+    public var idBatchSize = 32
+    public var weightDecay: Float = 0.01
+    public var adamEpsilon: Float = 1e-6
+    public var warmupFraction: Float = 0.05
+    public var gradientClip: Float = 1
+
+    /// False when the run trains the recommender on a fixed, imported ID dictionary (no generator phases).
+    public var learnsIDs = true
+
+    /// Validation after each recommender phase: beams, and how many users (0 = all).
+    public var evaluationBeams = 20
+    public var validationUsers = 2000
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    public init(from decoder: Decoder) throws {
+        // Start from the defaults and take only the keys the file gives.
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func take<T: Decodable>(_ key: CodingKeys, _ target: inout T) throws {
+            if let value = try c.decodeIfPresent(T.self, forKey: key) { target = value }
+        }
+        try take(.generator, &generator); try take(.recommender, &recommender)
+        try take(.generatorSettings, &generatorSettings); try take(.recommenderSettings, &recommenderSettings)
+        try take(.warmStartStrategy, &warmStartStrategy); try take(.warmStartWords, &warmStartWords)
+        try take(.warmStartEpochs, &warmStartEpochs); try take(.warmStartLearningRate, &warmStartLearningRate)
+        try take(.rounds, &rounds); try take(.recommenderEpochs, &recommenderEpochs); try take(.idEpochs, &idEpochs)
+        try take(.idPhaseSampleFraction, &idPhaseSampleFraction); try take(.softHistoryItems, &softHistoryItems)
+        try take(.recommenderLearningRate, &recommenderLearningRate); try take(.generatorLearningRate, &generatorLearningRate)
+        try take(.batchSize, &batchSize); try take(.idBatchSize, &idBatchSize); try take(.weightDecay, &weightDecay)
+        try take(.adamEpsilon, &adamEpsilon); try take(.warmupFraction, &warmupFraction); try take(.gradientClip, &gradientClip)
+        try take(.learnsIDs, &learnsIDs)
+        try take(.evaluationBeams, &evaluationBeams); try take(.validationUsers, &validationUsers); try take(.seed, &seed)
+    }
+
+    /// Reads a configuration file; unknown keys are errors (a misspelt key must not be silently ignored).
+    public static func read(from url: URL) throws -> TrainingConfiguration {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "cannot be read (\(error.localizedDescription))")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "is not a JSON object")
+        }
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "unknown key \"\(unknown)\"; known keys: \(known.sorted().joined(separator: ", "))")
+        }
+        do {
+            let configuration = try JSONDecoder().decode(TrainingConfiguration.self, from: data)
+            try configuration.validate()
+            return configuration
+        } catch let error as IDGenRecError {
+            throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "\(error)")
+        } catch {
+            throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "a value has the wrong type (\(error))")
+        }
+    }
+
+    /// Rejects values no run can use, naming the key.
+    public func validate() throws {
+        func check(_ ok: Bool, _ key: String, _ rule: String) throws {
+            if !ok { throw IDGenRecError.invalidInput("\(key): must be \(rule)") }
+        }
+        for (name, shape) in [("generator", generator), ("recommender", recommender)] {
+            try check(shape.modelWidth >= 8 && shape.modelWidth <= 4096, "\(name).modelWidth", "in 8...4096")
+            try check(shape.heads >= 1 && shape.headWidth >= 1 && shape.heads * shape.headWidth <= 8192, "\(name).heads", "positive")
+            try check(shape.feedForwardWidth >= 1 && shape.feedForwardWidth <= 65536, "\(name).feedForwardWidth", "in 1...65536")
+            try check((1...48).contains(shape.encoderLayers) && (1...48).contains(shape.decoderLayers), "\(name) layers", "in 1...48")
+            try check(shape.dropoutRate >= 0 && shape.dropoutRate < 1, "\(name).dropoutRate", "in [0, 1)")
+        }
+        try check(rounds >= 1 && rounds <= 100, "rounds", "in 1...100")
+        try check(recommenderEpochs >= 0 && warmStartEpochs >= 0 && idEpochs >= 0, "epochs", "at least 0")
+        try check(batchSize >= 1 && idBatchSize >= 1, "batch sizes", "at least 1")
+        try check(idPhaseSampleFraction > 0 && idPhaseSampleFraction <= 1, "idPhaseSampleFraction", "in (0, 1]")
+        try check(softHistoryItems >= 1, "softHistoryItems", "at least 1")
+        try check(warmStartWords >= 1 && warmStartWords <= 16, "warmStartWords", "in 1...16")
+        try check(recommenderSettings.maximumHistoryItems >= 1 && recommenderSettings.maximumHistoryItems <= 20,
+                  "recommenderSettings.maximumHistoryItems", "in 1...20")
+        try check(recommenderSettings.maximumSourceTokens >= 8, "recommenderSettings.maximumSourceTokens", "at least 8")
+        try check(generatorSettings.candidates >= 1 && generatorSettings.maximumIDTokens >= 1, "generatorSettings", "positive")
+        try check(evaluationBeams >= 1 && validationUsers >= 0, "evaluationBeams / validationUsers", "positive")
+        for (name, rate) in [("recommenderLearningRate", recommenderLearningRate), ("generatorLearningRate", generatorLearningRate),
+                             ("warmStartLearningRate", warmStartLearningRate)] {
+            try check(rate > 0 && rate < 1, name, "in (0, 1)")
+        }
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case generator, recommender, generatorSettings, recommenderSettings
+        case warmStartStrategy, warmStartWords, warmStartEpochs, warmStartLearningRate
+        case rounds, recommenderEpochs, idEpochs, idPhaseSampleFraction, softHistoryItems
+        case recommenderLearningRate, generatorLearningRate, batchSize, idBatchSize, weightDecay, adamEpsilon
+        case warmupFraction, gradientClip, learnsIDs, evaluationBeams, validationUsers, seed
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import IDGenRec
+
+/// `idgenrec ids generate|export`: item-ID dictionaries.
+struct IDsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ids", abstract: "Generate or export item-ID dictionaries.",
+                                                    subcommands: [Generate.self, Export.self])
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "IDs for any catalogue, written by a run's generator.")
+        @Option(help: "Run folder.") var model: String
+        @Option(help: "Dataset folder whose catalogue gets IDs.") var data: String
+        @Option(help: "Output file.") var out: String
+        @Option(help: "tsv, jsonl or csv (default: from --out's extension, else tsv).") var format: IDDictionaryFormat?
+
+        func run() throws {
+            let session = try RunSession(run: RunDirectory(URL(fileURLWithPath: model)))
+            let catalogue = try loadSplit(data).dataset.catalogue
+            let bar = ProgressBar()
+            let started = Date()
+            let ids = try session.generateIDs(for: catalogue, progress: bar.counter("generating IDs"))
+            bar.finishLine()
+            try write(ids, to: out, format: format)
+            let statistics = ids.tokenStatistics
+            print(String(format: "%d unique IDs in %.1f s, %.2f tokens on average, at most %d: %@", ids.count,
+                         Date().timeIntervalSince(started), statistics.mean, statistics.maximum, out))
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The dictionary a run was trained with.")
+        @Option(help: "Run folder.") var model: String
+        @Option(help: "Output file.") var out: String
+        @Option(help: "tsv, jsonl or csv (default: from --out's extension, else tsv).") var format: IDDictionaryFormat?
+
+        func run() throws {
+            let ids = try RunSession(run: RunDirectory(URL(fileURLWithPath: model))).ids
+            try write(ids, to: out, format: format)
+            let statistics = ids.tokenStatistics
+            print(String(format: "%d unique IDs, %.2f tokens on average, at most %d: %@", ids.count, statistics.mean, statistics.maximum, out))
+        }
+    }
+}
+
+private func write(_ ids: IDDictionary, to path: String, format: IDDictionaryFormat?) throws {
+    let url = URL(fileURLWithPath: path)
+    try ids.write(to: url, format: format ?? IDDictionaryFormat(fileName: path) ?? .tsv)
+}

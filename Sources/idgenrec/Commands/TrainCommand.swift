@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import IDGenRec
+import RecData
+import TensorEngine
+import Tokenization
+
+/// `idgenrec train`: alternating training of the ID generator and the recommender on a dataset.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train the ID generator and the recommender (alternating), checkpointing as it goes.")
+
+    @Option(help: "Dataset folder.") var data: String
+    @Option(help: "Run folder (created; holds config, log and checkpoint).") var out: String
+    @Option(help: "SentencePiece model shared by both models.") var tokenizer = "vocab/idgenrec-8k.model"
+    @Option(help: "Training configuration (JSON; keys as in TrainingConfiguration). Flags below override it.") var config: String?
+    @Option(help: "Alternation rounds.") var rounds: Int?
+    @Option(help: "Recommender epochs per round.") var recommenderEpochs: Int?
+    @Option(help: "Generator warm-start epochs.") var warmStartEpochs: Int?
+    @Option(help: "Batch size.") var batchSize: Int?
+    @Option(help: "Recommender learning rate.") var learningRate: Float?
+    @Option(help: "Validation users after each recommender phase (0 = all).") var validationUsers: Int?
+    @Option(help: "Random seed.") var seed: UInt64?
+    @Option(help: "Engine threads.") var threads: Int?
+    @Option(help: "Train the recommender on this fixed ID dictionary (tsv, csv or jsonl) instead of learning IDs.") var ids: String?
+    @Flag(help: "Continue the run in --out from its checkpoint.") var resume = false
+
+    func run() throws {
+        if let threads { Parallel.setThreadCount(threads) }
+        let split = try loadSplit(data)
+        let bar = ProgressBar()
+        let runDirectory = RunDirectory(URL(fileURLWithPath: out))
+        let trainer: AlternatingTrainer
+        if resume {
+            trainer = try AlternatingTrainer(resuming: runDirectory, split: split, observer: bar.handle)
+            bar.handle(.message("resuming \(out) after \(trainer.state.completedPhases.joined(separator: ", ")) (+\(trainer.state.epochsInPhase) epochs)"))
+        } else {
+            if runDirectory.hasCheckpoint { throw ValidationError("\(out) already holds a run: pass --resume to continue it, or choose another --out") }
+            var configuration = try config.map { try TrainingConfiguration.read(from: URL(fileURLWithPath: $0)) } ?? TrainingConfiguration()
+            if let rounds { configuration.rounds = rounds }
+            if let recommenderEpochs { configuration.recommenderEpochs = recommenderEpochs }
+            if let warmStartEpochs { configuration.warmStartEpochs = warmStartEpochs }
+            if let batchSize { configuration.batchSize = batchSize }
+            if let learningRate { configuration.recommenderLearningRate = learningRate }
+            if let validationUsers { configuration.validationUsers = validationUsers }
+            if let seed { configuration.seed = seed }
+            let tokens = try SentencePieceTokenizer(contentsOf: URL(fileURLWithPath: tokenizer))
+            let fixed = try ids.map { try IDDictionary.read(from: URL(fileURLWithPath: $0), tokenizer: tokens) }
+            trainer = try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokens, run: runDirectory,
+                                             fixedIDs: fixed, observer: bar.handle)
+        }
+        bar.handle(.message("\(split.training.count) training samples, \(split.dataset.numberOfItems) items; phases: \(trainer.phases.joined(separator: " → "))"))
+        try trainer.train()
+        bar.handle(.message(String(format: "done in %@; validation %@", ProgressBar.clock(trainer.state.elapsedSeconds),
+                                   trainer.state.validation.keys.sorted().map { "\($0) \(String(format: "%.4f", trainer.state.validation[$0]!))" }.joined(separator: " "))))
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import XCTest
+@testable import IDGenRec
+import NN
+import RecData
+import T5
+import TensorEngine
+import Tokenization
+
+/// Small synthetic catalogues where the next item is a function of the last one: a recommender that learns
+/// anything must beat chance by far.
+final class EndToEndTests: XCTestCase {
+    private static let words = ["amber", "birch", "cedar", "dune", "ember", "fjord", "grove", "heath", "iris", "juniper",
+                                "kelp", "lotus", "maple", "nectar", "orchid", "pine", "quartz", "reed", "sage", "thyme"]
+
+    /// 40 items named by two words; every user walks the catalogue in steps of +1 from a random start.
+    static func cyclicSplit(users: Int = 240, length: Int = 7) throws -> LeaveOneOutSplit {
+        let items = (0..<40).map { i in Item(id: "item\(i)", title: "\(words[i % 20]) \(words[(i / 2 + 7) % 20]) \(i)") }
+        let random = RandomSource(seed: 5)
+        let sequences: [[Int32]] = (0..<users).map { _ in
+            let start = Int(random.next() % 40)
+            return (0..<length).map { Int32((start + $0) % 40) }
+        }
+        let dataset = try Dataset(catalogue: Catalogue(items: items), userIDs: (0..<users).map { "user\($0)" }, sequences: sequences)
+        return try LeaveOneOutSplit(dataset: dataset)
+    }
+
+    static func tokenizer(for split: LeaveOneOutSplit) throws -> SentencePieceTokenizer {
+        var options = VocabularyTrainer.Options()
+        options.vocabularySize = 60
+        options.hardVocabularyLimit = false
+        let texts = Array(repeating: split.dataset.catalogue.items.map { ItemTextRenderer().render($0) }, count: 5).flatMap { $0 }
+        return try SentencePieceTokenizer(modelData: VocabularyTrainer(options: options).train(texts: texts))
+    }
+
+    static func tinyConfiguration() -> TrainingConfiguration {
+        var configuration = TrainingConfiguration()
+        for shape in [\TrainingConfiguration.generator, \TrainingConfiguration.recommender] {
+            configuration[keyPath: shape].modelWidth = 32
+            configuration[keyPath: shape].heads = 2
+            configuration[keyPath: shape].headWidth = 16
+            configuration[keyPath: shape].feedForwardWidth = 64
+            configuration[keyPath: shape].encoderLayers = 1
+            configuration[keyPath: shape].decoderLayers = 1
+            configuration[keyPath: shape].dropoutRate = 0
+        }
+        configuration.batchSize = 16
+        configuration.recommenderLearningRate = 5e-3
+        configuration.evaluationBeams = 10
+        configuration.validationUsers = 0
+        return configuration
+    }
+
+    func testTrainingOnFixedIDsBeatsChanceByFar() throws {
+        let split = try Self.cyclicSplit()
+        let tokenizer = try Self.tokenizer(for: split)
+        let catalogue = split.dataset.catalogue
+        let ids = try IDDictionary(itemIDs: catalogue.items.map(\.id),
+                                   textualIDs: catalogue.items.indices.map { "\(Self.words[$0 % 20]) \(Self.words[$0 / 20])" }, tokenizer: tokenizer)
+        var configuration = Self.tinyConfiguration()
+        configuration.recommenderEpochs = 12
+        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)"))
+        defer { try? FileManager.default.removeItem(at: run.url) }
+        let trainer = try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokenizer, run: run, fixedIDs: ids)
+        try trainer.train()
+
+        let session = try RunSession(run: run)
+        let result = try Evaluator(recommender: session.recommender, ids: session.ids, beams: 10).evaluate(split: split, samples: split.test).result()
+        // Chance: 10 of 40 items, HR@10 = 0.25.
+        XCTAssertGreaterThan(result.hitRate(at: 10)!, 0.75, "HR@10 \(result.hitRate(at: 10)!)")
+        XCTAssertGreaterThan(result.hitRate(at: 5)!, 0.5)
+        // A resumed, finished run has nothing left to do and keeps its checkpoint.
+        let resumed = try AlternatingTrainer(resuming: run, split: split)
+        XCTAssertEqual(resumed.state.completedPhases, ["recommender-1"])
+        // Recommendations name catalogue items; an unknown history item is a clear error.
+        XCTAssertEqual(try session.recommend(history: ["item3", "item4"], count: 5).count, 5)
+        XCTAssertThrowsError(try session.recommend(history: ["nope"], count: 5)) { XCTAssertTrue("\($0)".contains("\"nope\"")) }
+    }
+
+    func testAlternatingTrainingProducesUniqueIDsAndResumesExactly() throws {
+        let split = try Self.cyclicSplit(users: 60)
+        let tokenizer = try Self.tokenizer(for: split)
+        var configuration = Self.tinyConfiguration()
+        configuration.rounds = 2
+        configuration.warmStartEpochs = 2
+        configuration.recommenderEpochs = 1
+        configuration.idEpochs = 1
+        configuration.generatorSettings.candidates = 4
+        configuration.generatorSettings.maximumIDTokens = 4
+        configuration.validationUsers = 20
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("alt-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+
+        let whole = RunDirectory(base.appendingPathComponent("whole"))
+        try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokenizer, run: whole).train()
+        let ids = try whole.loadCheckpoint().ids
+        XCTAssertEqual(Set(ids.tokenIDs).count, split.dataset.numberOfItems)
+        XCTAssertTrue(ids.textualIDs.allSatisfy { !$0.isEmpty })
+
+        // Stop after the warm start, then resume: the result must equal the uninterrupted run's.
+        let interrupted = RunDirectory(base.appendingPathComponent("interrupted"))
+        var first = configuration
+        first.rounds = 1
+        first.recommenderEpochs = 0
+        try AlternatingTrainer(configuration: first, split: split, tokenizer: tokenizer, run: interrupted).train()
+        var state = try interrupted.loadCheckpoint()
+        state.state.completedPhases = ["warm-start"]
+        try interrupted.save(state)
+        let encoder = JSONEncoder()
+        try encoder.encode(configuration).write(to: interrupted.configurationURL)
+        try AlternatingTrainer(resuming: interrupted, split: split).train()
+        let resumed = try interrupted.loadCheckpoint()
+        XCTAssertEqual(resumed.ids, ids)
+        XCTAssertEqual(resumed.recommender.shared.weight.scalars, try whole.loadCheckpoint().recommender.shared.weight.scalars)
+    }
+}
