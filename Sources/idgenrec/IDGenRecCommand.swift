@@ -13,6 +13,7 @@ struct IDGenRecCommand: ParsableCommand {
             EvaluateCommand.self,
             RecommendCommand.self,
             IDsCommand.self,
+            QuickstartCommand.self,
             BenchCommand.self,
         ]
     )

@@ -5,6 +5,6 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Inspect, convert and sample recommendation datasets.",
-        subcommands: [DataStatsCommand.self, DataConvertCommand.self, DataSampleCommand.self]
+        subcommands: [DataStatsCommand.self, DataConvertCommand.self, DataSampleCommand.self, DataMergeCommand.self]
     )
 }
