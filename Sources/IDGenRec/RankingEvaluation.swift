@@ -173,7 +173,7 @@ public struct RankingEvaluation: Sendable {
             for entry in userRanks {
                 // Written by hand rather than by JSONEncoder, whose key order is not fixed on every platform.
                 let rank = entry.rank.map(String.init) ?? "null"
-                lines.append("{\"user\":\(jsonString(entry.userID)),\"target\":\(jsonString(entry.targetItemID)),\"rank\":\(rank)}")
+                lines.append("{\"user\":\(JSONText.quote(entry.userID)),\"target\":\(JSONText.quote(entry.targetItemID)),\"rank\":\(rank)}")
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -264,8 +264,8 @@ public struct RankingResult: Sendable, Equatable, Codable {
     /// gives the same keys and values for embedding a result in a larger document.
     public func jsonText() -> String {
         var fields: [String] = []
-        if let model { fields.append("\"model\": \(jsonString(model))") }
-        if let split { fields.append("\"split\": \(jsonString(split))") }
+        if let model { fields.append("\"model\": \(JSONText.quote(model))") }
+        if let split { fields.append("\"split\": \(JSONText.quote(split))") }
         fields.append("\"users\": \(users)")
         // Means of values in [0, 1]: always finite, and Swift's shortest round-trip digits are valid JSON numbers.
         for cutoff in cutoffs { fields.append("\"\(Self.hitRateKey(cutoff))\": \(hitRate[cutoff] ?? 0)") }
@@ -288,25 +288,6 @@ public struct RankingResult: Sendable, Equatable, Codable {
         let label = [model, split].compactMap { $0 }.joined(separator: ", ")
         return (label.isEmpty ? "" : "\(label): ") + "\(users) users  " + metrics.joined(separator: "  ")
     }
-}
-
-/// A JSON string literal: quotes, backslashes and control characters escaped.
-func jsonString(_ text: String) -> String {
-    var escaped = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": escaped += "\\\""
-        case "\\": escaped += "\\\\"
-        case "\n": escaped += "\\n"
-        case "\r": escaped += "\\r"
-        case "\t": escaped += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            escaped += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: escaped.unicodeScalars.append(scalar)
-        }
-    }
-    return escaped + "\""
 }
 
 /// Writes through the engine's atomic writer, reporting failures as this module's error.

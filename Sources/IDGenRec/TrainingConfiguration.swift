@@ -29,7 +29,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var recommenderSettings = Recommender.Settings()
 
     /// Warm start: what the generator first learns to write, and for how long.
-    public var warmStartStrategy = WarmStartTargets.Strategy.salientWords
+    public var warmStartStrategy = WarmStartTargets.Strategy.leadingWords
     public var warmStartWords = 4
     public var warmStartEpochs = 6
     public var warmStartLearningRate: Float = 2e-3

@@ -66,9 +66,11 @@ public enum ProjectFormatWriter {
     }
 }
 
-/// JSON string quoting: only what JSON requires is escaped; other characters are written as UTF-8.
-enum JSONText {
-    static func quote(_ text: String) -> String {
+/// JSON string literals written by hand, where key order or spacing must be fixed: only what JSON requires
+/// is escaped; other characters are written as UTF-8.
+public enum JSONText {
+    /// `text` as a quoted, escaped JSON string.
+    public static func quote(_ text: String) -> String {
         var output = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
