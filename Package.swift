@@ -34,8 +34,9 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "generate-text", dependencies: ["T5", "Generation", "Tokenization"], path: "Examples/GenerateText"),
+        .executableTarget(name: "recommend-example", dependencies: ["IDGenRec"], path: "Examples/Recommend"),
         .testTarget(name: "CLITests", dependencies: ["idgenrec"]),
-        .testTarget(name: "IDGenRecTests", dependencies: ["IDGenRec", "RecData", "T5", "Tokenization", "Generation", "TensorEngine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IDGenRecTests", dependencies: ["IDGenRec", "RecData", "T5", "Tokenization", "Generation", "TensorEngine"]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
         .testTarget(name: "RecDataTests", dependencies: ["RecData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], resources: [.copy("Fixtures")]),
