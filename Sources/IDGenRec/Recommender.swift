@@ -64,23 +64,20 @@ public final class Recommender {
     ) throws -> [[Recommendation]] {
         let configuration = GenerationConfiguration(
             maxNewTokens: catalogue.longestID + 1, numberOfBeams: max(beams, count), numberOfReturnSequences: max(beams, count))
-        var results: [[Recommendation]] = []
-        results.reserveCapacity(histories.count)
         // Similar lengths together: less padding in the encoder.
         let order = histories.indices.sorted { histories[$0].count < histories[$1].count }
-        var byPosition = [[Recommendation]](repeating: [], count: histories.count)
+        var results = [[Recommendation]](repeating: [], count: histories.count)
         for start in stride(from: 0, to: order.count, by: batchSize) {
             let positions = Array(order[start..<min(start + batchSize, order.count)])
             let inputs = positions.map { source(history: histories[$0], ids: ids) }
             let generated = try model.generate(inputs: inputs, configuration: configuration, constraint: catalogue.constraint)
             for (position, sequences) in zip(positions, generated) {
-                byPosition[position] = sequences.compactMap { sequence in
+                results[position] = sequences.compactMap { sequence in
                     catalogue.item(for: sequence.tokens).map { Recommendation(item: $0, score: sequence.score) }
                 }.prefix(count).map { $0 }
             }
             progress?(min(start + batchSize, order.count), order.count)
         }
-        results = byPosition
         return results
     }
 }
