@@ -24,6 +24,15 @@ public final class IDGenerator {
         public var batchSize = 128
 
         public init() {}
+
+        public init(from decoder: Decoder) throws {
+            self.init()
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            try c.take(.maximumTextTokens, &maximumTextTokens); try c.take(.maximumIDTokens, &maximumIDTokens)
+            try c.take(.candidates, &candidates); try c.take(.batchSize, &batchSize)
+        }
+
+        enum CodingKeys: String, CodingKey { case maximumTextTokens, maximumIDTokens, candidates, batchSize }
     }
 
     public init(model: T5Model, tokenizer: any Tokenizer, settings: Settings = Settings()) {

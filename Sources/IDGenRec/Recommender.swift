@@ -21,6 +21,14 @@ public final class Recommender {
         public var maximumSourceTokens = 256
 
         public init() {}
+
+        public init(from decoder: Decoder) throws {
+            self.init()
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            try c.take(.maximumHistoryItems, &maximumHistoryItems); try c.take(.maximumSourceTokens, &maximumSourceTokens)
+        }
+
+        enum CodingKeys: String, CodingKey { case maximumHistoryItems, maximumSourceTokens }
     }
 
     public init(model: T5Model, tokenizer: any Tokenizer, settings: Settings = Settings()) {

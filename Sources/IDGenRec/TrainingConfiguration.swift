@@ -16,6 +16,18 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
         public init() {}
 
+        public init(from decoder: Decoder) throws {
+            self.init()
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            try c.take(.modelWidth, &modelWidth); try c.take(.heads, &heads); try c.take(.headWidth, &headWidth)
+            try c.take(.feedForwardWidth, &feedForwardWidth); try c.take(.encoderLayers, &encoderLayers)
+            try c.take(.decoderLayers, &decoderLayers); try c.take(.dropoutRate, &dropoutRate)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case modelWidth, heads, headWidth, feedForwardWidth, encoderLayers, decoderLayers, dropoutRate
+        }
+
         public func configuration(vocabularySize: Int, eosTokenID: Int32, padTokenID: Int32) -> T5Configuration {
             T5Configuration(vocabularySize: vocabularySize, modelWidth: modelWidth, headWidth: headWidth, feedForwardWidth: feedForwardWidth,
                             encoderLayers: encoderLayers, decoderLayers: decoderLayers, heads: heads, dropoutRate: dropoutRate,
@@ -67,9 +79,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         // Start from the defaults and take only the keys the file gives.
         self.init()
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        func take<T: Decodable>(_ key: CodingKeys, _ target: inout T) throws {
-            if let value = try c.decodeIfPresent(T.self, forKey: key) { target = value }
-        }
+        func take<T: Decodable>(_ key: CodingKeys, _ target: inout T) throws { try c.take(key, &target) }
         try take(.generator, &generator); try take(.recommender, &recommender)
         try take(.generatorSettings, &generatorSettings); try take(.recommenderSettings, &recommenderSettings)
         try take(.warmStartStrategy, &warmStartStrategy); try take(.warmStartWords, &warmStartWords)
@@ -142,5 +152,12 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case rounds, recommenderEpochs, idEpochs, idPhaseSampleFraction, softHistoryItems
         case recommenderLearningRate, generatorLearningRate, batchSize, idBatchSize, weightDecay, adamEpsilon
         case warmupFraction, gradientClip, learnsIDs, evaluationBeams, validationUsers, seed
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Overwrites `target` with the value under `key` when the file gives one: keys left out keep their defaults.
+    func take<T: Decodable>(_ key: Key, _ target: inout T) throws {
+        if let value = try decodeIfPresent(T.self, forKey: key) { target = value }
     }
 }

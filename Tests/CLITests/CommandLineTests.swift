@@ -3,26 +3,12 @@ import XCTest
 
 /// Runs the built `idgenrec` as a user would and checks its output and exit status.
 final class CommandLineTests: XCTestCase {
-    private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    private static let repository = CommandLine.repository
     private static let t5Fixture = repository.appendingPathComponent("Tests/T5Tests/Fixtures/t5_v1_0")
     private static let tokenizer = repository.appendingPathComponent("Tests/TokenizationTests/Fixtures/spiece.model")
 
     private func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        // The test bundle sits beside the built products (on Linux the bundle URL is their folder itself).
-        var products = Bundle(for: Self.self).bundleURL
-        if products.pathExtension == "xctest" { products.deleteLastPathComponent() }
-        let binary = products.appendingPathComponent("idgenrec")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        try CommandLine.run(arguments)
     }
 
     func testHelpListsTheCommands() throws {
@@ -79,5 +65,32 @@ final class CommandLineTests: XCTestCase {
         let result = try run(["data", "stats", directory.path])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.error.contains("items.jsonl:2"), result.error)
+    }
+}
+
+/// Runs the built `idgenrec` and collects what it printed.
+enum CommandLine {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        // The test bundle sits beside the built products (on Linux the bundle URL is their folder itself).
+        var products = Bundle(for: CommandLineTests.self).bundleURL
+        if products.pathExtension == "xctest" { products.deleteLastPathComponent() }
+        let process = Process()
+        process.executableURL = products.appendingPathComponent("idgenrec")
+        process.arguments = arguments
+        process.currentDirectoryURL = repository
+        // Standard error goes to a file, so that a chatty run cannot fill a pipe nobody is reading.
+        let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("idgenrec-stderr-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorURL) }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = try FileHandle(forWritingTo: errorURL)
+        try process.run()
+        let outData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let errData = (try? Data(contentsOf: errorURL)) ?? Data()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 }

@@ -1,0 +1,74 @@
+import Foundation
+import XCTest
+
+/// `train`, `evaluate`, `recommend` and `ids` through the built command, on a tiny catalogue.
+final class TrainingCommandLineTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-train-\(UUID().uuidString)")
+        let data = directory.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let brands = ["Maybelline", "Olay", "Dove", "Neutrogena", "Revlon", "Garnier"]
+        var items = "", sequences = ""
+        for i in 0..<24 { items += "{\"item_id\": \"i\(i)\", \"title\": \"\(brands[i % 6]) Lotion Number \(i)\"}\n" }
+        for u in 0..<40 { sequences += "u\(u) " + (0..<6).map { "i\((u + $0 * 3) % 24)" }.joined(separator: " ") + "\n" }
+        try Data(items.utf8).write(to: data.appendingPathComponent("items.jsonl"))
+        try Data(sequences.utf8).write(to: data.appendingPathComponent("user_sequence.txt"))
+        let shape = #"{"modelWidth": 16, "heads": 2, "headWidth": 8, "feedForwardWidth": 32, "encoderLayers": 1, "decoderLayers": 1}"#
+        let configuration = """
+        {"generator": \(shape), "recommender": \(shape), "warmStartEpochs": 2, "rounds": 2, "recommenderEpochs": 1,
+         "idEpochs": 1, "validationUsers": 10, "evaluationBeams": 5, "generatorSettings": {"candidates": 3, "maximumIDTokens": 4,
+         "maximumTextTokens": 32, "batchSize": 16}}
+        """
+        try Data(configuration.utf8).write(to: directory.appendingPathComponent("tiny.json"))
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func testTrainEvaluateRecommendAndExport() throws {
+        let data = directory.appendingPathComponent("data").path, run = directory.appendingPathComponent("run").path
+        let vocabulary = CommandLine.repository.appendingPathComponent("vocab/idgenrec-8k.model").path
+        var result = try CommandLine.run(["train", "--data", data, "--out", run, "--config", directory.appendingPathComponent("tiny.json").path,
+                                          "--tokenizer", vocabulary])
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertTrue(result.error.contains("phases: warm-start → recommender-1 → ids-2 → recommender-2"), result.error)
+        // Training again into the same folder without --resume is refused; with it there is nothing left to do.
+        result = try CommandLine.run(["train", "--data", data, "--out", run, "--tokenizer", vocabulary])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.error.contains("--resume"), result.error)
+        XCTAssertEqual(try CommandLine.run(["train", "--data", data, "--out", run, "--resume"]).status, 0)
+
+        result = try CommandLine.run(["evaluate", "--model", run, "--data", data, "--split", "test", "--beams", "5", "--json"])
+        XCTAssertEqual(result.status, 0, result.error)
+        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        for key in ["users", "hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20"] { XCTAssertNotNil(metrics[key], key) }
+        XCTAssertEqual(metrics["users"] as? Int, 40)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/evaluation-test.ranks.tsv"))
+
+        result = try CommandLine.run(["recommend", "--model", run, "--history", "i1,i4", "-k", "3", "--beams", "5", "--json"])
+        XCTAssertEqual(result.status, 0, result.error)
+        let recommendations = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])?["recommendations"] as? [[String: Any]])
+        XCTAssertEqual(recommendations.count, 3)
+        XCTAssertNotNil(recommendations[0]["textual_id"] as? String)
+        result = try CommandLine.run(["recommend", "--model", run, "--history", "i1,nope"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.error.contains("unknown item \"nope\""), result.error)
+
+        let exported = directory.appendingPathComponent("ids.jsonl").path
+        result = try CommandLine.run(["ids", "export", "--model", run, "--out", exported])
+        XCTAssertEqual(result.status, 0, result.error)
+        let lines = try String(contentsOfFile: exported, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 24)
+        let generated = directory.appendingPathComponent("generated.tsv").path
+        XCTAssertEqual(try CommandLine.run(["ids", "generate", "--model", run, "--data", data, "--out", generated]).status, 0)
+        XCTAssertEqual(try CommandLine.run(["evaluate", "--model", run, "--data", data, "--zero-shot", "--beams", "5", "--out",
+                                            directory.appendingPathComponent("zs.json").path]).status, 0)
+    }
+
+    func testBadRunFolderIsAClearError() throws {
+        let result = try CommandLine.run(["evaluate", "--model", directory.path, "--data", directory.appendingPathComponent("data").path])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.error.contains("no checkpoint here"), result.error)
+    }
+}
