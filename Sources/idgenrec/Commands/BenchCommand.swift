@@ -64,7 +64,7 @@ struct BenchCommand: ParsableCommand {
         start = Date()
         for input in inputs { _ = try model.generate(inputs: [input], configuration: configuration, constraint: constraint) }
         let single = Date().timeIntervalSince(start) / Double(users)
-        printJSON(["anchor": "swift", "what": "constrained_beam_search", "config": config, "items": items, "beams": beams, "src": src,
+        try printJSONLine(["anchor": "swift", "what": "constrained_beam_search", "config": config, "items": items, "beams": beams, "src": src,
                    "users": users, "ms_per_user": round2(batched * 1000), "users_per_s": round2(1 / batched),
                    "ms_per_user_one_at_a_time": round2(single * 1000), "threads": threads])
     }
@@ -85,7 +85,7 @@ struct BenchCommand: ParsableCommand {
         let start = Date()
         for _ in 0..<steps { step() }
         let seconds = Date().timeIntervalSince(start) / Double(steps)
-        printJSON(["anchor": "swift", "what": "train_step", "config": config, "params": model.parameterCount, "batch": batch, "src": src, "tgt": tgt,
+        try printJSONLine(["anchor": "swift", "what": "train_step", "config": config, "params": model.parameterCount, "batch": batch, "src": src, "tgt": tgt,
                    "s_per_step": round4(seconds), "examples_per_s": round2(Double(batch) / seconds),
                    "tokens_per_s": round2(Double(batch * (src + tgt)) / seconds), "threads": threads])
     }
@@ -93,9 +93,3 @@ struct BenchCommand: ParsableCommand {
 
 func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
 func round4(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
-
-/// Prints one JSON object on one line, keys sorted.
-func printJSON(_ object: [String: Any]) {
-    let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-    print(String(decoding: data, as: UTF8.self))
-}

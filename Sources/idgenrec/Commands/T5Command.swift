@@ -47,7 +47,7 @@ extension T5Command {
             for (text, sequences) in zip(texts, results) {
                 let decoded = sequences.map { tokens.decode($0.tokens) }
                 if json {
-                    printJSON(["text": text, "sequences": sequences.map(\.tokens), "decoded": decoded, "scores": sequences.map(\.score)])
+                    try printJSONLine(["text": text, "sequences": sequences.map(\.tokens), "decoded": decoded, "scores": sequences.map(\.score)])
                 } else {
                     print(text)
                     for (sequence, output) in zip(sequences, decoded) {
