@@ -63,14 +63,7 @@ public enum DelimitedImporter {
                     return
                 }
                 report.interactionLines += 1
-                let row = try fields(bytes, delimiter: delimiter, path: path, line: lineNumber)
-                guard row.count == header.count else {
-                    throw DatasetError.malformedLine(
-                        path: path, line: lineNumber, field: nil,
-                        reason: "expected \(header.count) fields as in the header, found \(row.count)",
-                        fix: "Quote fields that contain the delimiter."
-                    )
-                }
+                let row = try row(bytes, delimiter: delimiter, columns: header.count, path: path, line: lineNumber)
                 let user = row[columns.user], item = row[columns.item]
                 for (name, value) in [(header[columns.user], user), (header[columns.item], item)] where value.isEmpty {
                     throw DatasetError.malformedLine(path: path, line: lineNumber, field: name, reason: "the value is empty", fix: "Every interaction needs a user and an item.")
@@ -103,6 +96,19 @@ public enum DelimitedImporter {
         }
     }
 
+    /// A data line's fields, which must be as many as the header's.
+    static func row(_ bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8, columns: Int, path: String, line: Int) throws -> [String] {
+        let row = try fields(bytes, delimiter: delimiter, path: path, line: line)
+        guard row.count == columns else {
+            throw DatasetError.malformedLine(
+                path: path, line: line, field: nil,
+                reason: "expected \(columns) fields as in the header, found \(row.count)",
+                fix: "Quote fields that contain the delimiter."
+            )
+        }
+        return row
+    }
+
     /// Item metadata: JSON lines for `.jsonl`/`.json` files, a delimited table otherwise.
     static func readItems(path: String, options: LoadOptions, report: inout ImportReport) throws -> MetadataTable {
         let name = path.lowercased().replacingOccurrences(of: ".gz", with: "")
@@ -122,14 +128,7 @@ public enum DelimitedImporter {
                     return
                 }
                 report.metadataLines += 1
-                let row = try fields(bytes, delimiter: delimiter, path: path, line: lineNumber)
-                guard row.count == header.count else {
-                    throw DatasetError.malformedLine(
-                        path: path, line: lineNumber, field: nil,
-                        reason: "expected \(header.count) fields as in the header, found \(row.count)",
-                        fix: "Quote fields that contain the delimiter."
-                    )
-                }
+                let row = try row(bytes, delimiter: delimiter, columns: header.count, path: path, line: lineNumber)
                 guard !row[idColumn].isEmpty else {
                     throw DatasetError.malformedLine(path: path, line: lineNumber, field: header[idColumn], reason: "the item id is empty", fix: "Give every item an id.")
                 }

@@ -64,6 +64,19 @@ public enum RecBoleImporter {
         return Header(names: names, types: types)
     }
 
+    /// A data line's fields, which must be as many as the header's.
+    static func row(_ bytes: UnsafeBufferPointer<UInt8>, columns: Int, path: String, line: Int) throws -> [String] {
+        let row = try split(bytes, path: path, line: line)
+        guard row.count == columns else {
+            throw DatasetError.malformedLine(
+                path: path, line: line, field: nil,
+                reason: "expected \(columns) tab-separated fields as in the header, found \(row.count)",
+                fix: "Give every line one value per header field."
+            )
+        }
+        return row
+    }
+
     static func split(_ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int) throws -> [String] {
         // RecBole splits on tabs only; quotes are ordinary characters.
         do {
@@ -97,14 +110,7 @@ public enum RecBoleImporter {
                     return
                 }
                 report.interactionLines += 1
-                let row = try split(bytes, path: path, line: lineNumber)
-                guard row.count == header.names.count else {
-                    throw DatasetError.malformedLine(
-                        path: path, line: lineNumber, field: nil,
-                        reason: "expected \(header.names.count) tab-separated fields as in the header, found \(row.count)",
-                        fix: "Give every line one value per header field."
-                    )
-                }
+                let row = try row(bytes, columns: header.names.count, path: path, line: lineNumber)
                 let user = row[columns.user], item = row[columns.item]
                 for (column, value) in [(columns.user, user), (columns.item, item)] where value.isEmpty {
                     throw DatasetError.malformedLine(path: path, line: lineNumber, field: header.names[column], reason: "the value is empty", fix: "Every interaction needs a user and an item.")
@@ -140,14 +146,7 @@ public enum RecBoleImporter {
                     return
                 }
                 report.metadataLines += 1
-                let row = try split(bytes, path: path, line: lineNumber)
-                guard row.count == header.names.count else {
-                    throw DatasetError.malformedLine(
-                        path: path, line: lineNumber, field: nil,
-                        reason: "expected \(header.names.count) tab-separated fields as in the header, found \(row.count)",
-                        fix: "Give every line one value per header field."
-                    )
-                }
+                let row = try row(bytes, columns: header.names.count, path: path, line: lineNumber)
                 guard !row[idColumn].isEmpty else {
                     throw DatasetError.malformedLine(path: path, line: lineNumber, field: header.names[idColumn], reason: "the item id is empty", fix: "Give every item an id.")
                 }
