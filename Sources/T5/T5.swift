@@ -205,18 +205,29 @@ public struct T5Batch {
     /// Pads ragged sources (with `padTokenID`) and targets (with -100) to the longest of each.
     public init(sources: [[Int32]], targets: [[Int32]], padTokenID: Int32) {
         precondition(!sources.isEmpty && sources.count == targets.count, "T5Batch: \(sources.count) sources, \(targets.count) targets")
-        let s = max(sources.map(\.count).max()!, 1), t = max(targets.map(\.count).max()!, 1)
-        var ids = [Int32](), mask = [Bool](), labels = [Int32]()
-        for (source, target) in zip(sources, targets) {
+        let s = max(sources.map(\.count).max()!, 1)
+        var ids = [Int32](), mask = [Bool]()
+        for source in sources {
             ids += source + [Int32](repeating: padTokenID, count: s - source.count)
             mask += [Bool](repeating: true, count: source.count) + [Bool](repeating: false, count: s - source.count)
-            labels += target + [Int32](repeating: -100, count: t - target.count)
         }
-        self.init(inputIDs: ids, attentionMask: mask, labels: labels, batchSize: sources.count)
+        self.init(inputIDs: ids, attentionMask: mask, labels: Self.paddedLabels(targets), batchSize: sources.count)
+    }
+
+    /// Ragged targets padded with -100 to the longest, row-major (B, T).
+    public static func paddedLabels(_ targets: [[Int32]]) -> [Int32] {
+        let t = max(targets.map(\.count).max() ?? 1, 1)
+        return targets.flatMap { $0 + [Int32](repeating: -100, count: t - $0.count) }
     }
 
     /// Decoder inputs: the labels shifted right behind the start token, ignored positions as padding.
     public func decoderInputIDs(startTokenID: Int32, padTokenID: Int32) -> [Int32] {
+        Self.decoderInputIDs(labels: labels, batchSize: batchSize, startTokenID: startTokenID, padTokenID: padTokenID)
+    }
+
+    /// `decoderInputIDs` for padded labels (B, T) given on their own.
+    public static func decoderInputIDs(labels: [Int32], batchSize: Int, startTokenID: Int32, padTokenID: Int32) -> [Int32] {
+        let targetLength = labels.count / batchSize
         var ids = [Int32](repeating: padTokenID, count: labels.count)
         for b in 0..<batchSize {
             ids[b * targetLength] = startTokenID
@@ -280,19 +291,22 @@ public final class T5Model: Module {
     /// The mean cross-entropy of teacher-forced `targets` (ragged; eos included) over encoder states built
     /// elsewhere, e.g. from soft embeddings.
     public func loss(encoderStates: Tensor, encoderMask: [Bool], targets: [[Int32]]) -> Tensor {
-        let batch = T5Batch(sources: targets.map { _ in [configuration.padTokenID] }, targets: targets, padTokenID: configuration.padTokenID)
-        let decoderInputs = batch.decoderInputIDs(startTokenID: configuration.decoderStartTokenID, padTokenID: configuration.padTokenID)
-        let hidden = decode(decoderInputIDs: decoderInputs, encoderStates: encoderStates, encoderMask: encoderMask)
-        return logits(decoderStates: hidden).reshaped([-1, configuration.vocabularySize]).crossEntropy(targets: batch.labels)
+        teacherForced(encoderStates: encoderStates, encoderMask: encoderMask, labels: T5Batch.paddedLabels(targets)).loss
     }
 
     /// Teacher-forced forward pass: the mean cross-entropy over non-ignored labels, and the logits (B, T, V).
     public func callAsFunction(_ batch: T5Batch) -> (loss: Tensor, logits: Tensor) {
         let states = encode(inputIDs: batch.inputIDs, attentionMask: batch.attentionMask, batchSize: batch.batchSize)
-        let decoderInputs = batch.decoderInputIDs(startTokenID: configuration.decoderStartTokenID, padTokenID: configuration.padTokenID)
-        let hidden = decode(decoderInputIDs: decoderInputs, encoderStates: states, encoderMask: batch.attentionMask)
+        return teacherForced(encoderStates: states, encoderMask: batch.attentionMask, labels: batch.labels)
+    }
+
+    /// The decoder over encoder states with the labels (B, T; -100 ignored) shifted right as its inputs.
+    private func teacherForced(encoderStates: Tensor, encoderMask: [Bool], labels: [Int32]) -> (loss: Tensor, logits: Tensor) {
+        let decoderInputs = T5Batch.decoderInputIDs(labels: labels, batchSize: encoderStates.shape[0],
+                                                    startTokenID: configuration.decoderStartTokenID, padTokenID: configuration.padTokenID)
+        let hidden = decode(decoderInputIDs: decoderInputs, encoderStates: encoderStates, encoderMask: encoderMask)
         let logits = logits(decoderStates: hidden)                                  // (B, T, V)
-        let loss = logits.reshaped([-1, configuration.vocabularySize]).crossEntropy(targets: batch.labels)
+        let loss = logits.reshaped([-1, configuration.vocabularySize]).crossEntropy(targets: labels)
         return (loss, logits)
     }
 
