@@ -12,6 +12,8 @@ public struct PrefixTrie<Element: Comparable & Hashable & Sendable>: Sendable {
     private var childElements: [[Element]] = [[]]
     private var childNodes: [[Int32]] = [[]]
     private var terminal: [Bool] = [false]
+    /// How many inserted sequences pass through (or end at) each node.
+    private var completions: [Int32] = [0]
 
     /// How many distinct sequences were inserted.
     public private(set) var count = 0
@@ -41,6 +43,7 @@ public struct PrefixTrie<Element: Comparable & Hashable & Sendable>: Sendable {
                 childElements.append([])
                 childNodes.append([])
                 terminal.append(false)
+                completions.append(0)
                 childElements[node].insert(element, at: position)
                 childNodes[node].insert(Int32(child), at: position)
                 node = child
@@ -49,7 +52,40 @@ public struct PrefixTrie<Element: Comparable & Hashable & Sendable>: Sendable {
         if terminal[node] { return false }
         terminal[node] = true
         count += 1
+        var path = 0
+        completions[0] += 1
+        for element in sequence {
+            path = childNode(path, element)!
+            completions[path] += 1
+        }
         return true
+    }
+
+    /// The edges that removing `sequences` from the trie would leave leading nowhere, keyed by the node they
+    /// leave from: following any other edge still reaches a remaining sequence. Sequences not in the trie are
+    /// ignored, and so are repeats.
+    public func edgesEmptied(byRemoving sequences: some Sequence<some Collection<Element>>) -> [Node: [Element]] {
+        var removedBelow: [Int32: Int32] = [:]
+        var removedEdges: [(parent: Int32, element: Element, child: Int32)] = []
+        var distinct = Set<[Element]>()
+        for sequence in sequences where contains(sequence) && distinct.insert(Array(sequence)).inserted {
+            var node = 0
+            removedBelow[0, default: 0] += 1
+            for element in sequence {
+                let next = childNode(node, element)!
+                if removedBelow[Int32(next)] == nil { removedEdges.append((Int32(node), element, Int32(next))) }
+                removedBelow[Int32(next), default: 0] += 1
+                node = next
+            }
+        }
+        func isEmptied(_ node: Int32) -> Bool { removedBelow[node] == completions[Int(node)] }
+        var emptied: [Node: [Element]] = [:]
+        // Only the highest closed edge of a branch is kept: the edges below it can no longer be reached
+        // (at the root, where nothing is above, every closed edge is kept).
+        for edge in removedEdges where isEmptied(edge.child) && (edge.parent == 0 || !isEmptied(edge.parent)) {
+            emptied[Node(index: edge.parent), default: []].append(edge.element)
+        }
+        return emptied
     }
 
     /// The node reached by following `element` from `node`, or nil when no inserted sequence continues so.

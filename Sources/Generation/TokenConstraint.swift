@@ -29,6 +29,35 @@ public struct PrefixTrieConstraint: TokenConstraint {
     }
 }
 
+/// A ``PrefixTrie`` constraint that also keeps some of the trie's sequences from each input: a recommender's
+/// "never the items already in this user's history".
+///
+/// An edge is closed for an input only when every sequence below it is excluded for that input, so a beam never
+/// enters a branch that cannot end in an allowed sequence. Per input, the closed edges are kept by the node they
+/// leave from: a row's look-up costs one dictionary probe beyond the plain trie's.
+public struct ExcludingPrefixTrieConstraint: TokenConstraint {
+    public let trie: PrefixTrie<Int32>
+    private let closedEdges: [[PrefixTrie<Int32>.Node: [Int32]]]
+    private let fallback: [Int32]
+
+    /// - Parameter excluded: for each input of the batch, the trie sequences it may not generate.
+    public init(trie: PrefixTrie<Int32>, excluded: [[[Int32]]], endOfSequenceTokenID: Int32) {
+        self.trie = trie
+        self.closedEdges = excluded.map { trie.edgesEmptied(byRemoving: $0) }
+        self.fallback = [endOfSequenceTokenID]
+    }
+
+    public func allowedTokens(input: Int, prefix: [Int32]) -> ArraySlice<Int32> {
+        guard let node = trie.node(for: prefix) else { return fallback[...] }
+        let children = trie.children(of: node)
+        guard !children.isEmpty else { return fallback[...] }
+        guard input < closedEdges.count, let closed = closedEdges[input][node] else { return children }
+        let open = children.filter { !closed.contains($0) }
+        // Every edge closed means the whole catalogue is excluded: nothing can be recommended.
+        return open.isEmpty ? fallback[...] : open[...]
+    }
+}
+
 /// A constraint given as a closure, for one-off rules (e.g. per-input exclusions).
 public struct AllowedTokensFunction: TokenConstraint {
     private let function: @Sendable (Int, [Int32]) -> [Int32]

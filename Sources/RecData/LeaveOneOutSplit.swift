@@ -69,6 +69,12 @@ public struct LeaveOneOutSplit: Sendable {
         return dataset.sequenceItems[max(start, end - maximumHistoryLength)..<end]
     }
 
+    /// Every item before the target, oldest first, however many: what a recommender must not offer again.
+    public func allItemsBefore(_ sample: Sample) -> ArraySlice<Int32> {
+        let start = dataset.sequenceOffsets[Int(sample.user)]
+        return dataset.sequenceItems[start..<(start + Int(sample.targetPosition))]
+    }
+
     /// The user's items that training may see (`i1 ... i(n-2)`); empty for users left out of the split.
     /// Counting popularity or fitting item statistics on these keeps validation and test items unseen.
     public func trainingSequence(ofUser user: Int) -> ArraySlice<Int32> {

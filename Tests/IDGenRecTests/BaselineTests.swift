@@ -174,3 +174,61 @@ struct PublishedBaselineTests {
         #expect(try evaluate(text.recommendations(for: split.test, in: split)) == [0.0505, 0.0361, 0.0661, 0.0411, 0.0864, 0.0463])
     }
 }
+
+@Suite("Co-occurrence baselines and the shared history rule")
+struct CooccurrenceBaselineTests {
+    /// Items a...f. Training parts: u1 a b c, u2 a b d (u1's validation target is d, test e; u2's e then f).
+    /// Within 3 positions, weighted 1/distance, both ways: a-b 2, a-c .5, b-c 1, a-d .5, b-d 1.
+    func split() throws -> LeaveOneOutSplit {
+        let titles = ["red apple", "green pear", "blue sky", "green tea", "blue sky tonight", ""]
+        let catalogue = try Catalogue(items: titles.enumerated().map { Item(id: ["a", "b", "c", "d", "e", "f"][$0.offset], title: $0.element) })
+        let dataset = try Dataset(catalogue: catalogue, userIDs: ["u1", "u2"], sequences: [[0, 1, 2, 3, 4], [0, 1, 3, 4, 5]])
+        return try LeaveOneOutSplit(dataset: dataset)
+    }
+
+    @Test func rowsAreNormalisedDistanceWeightedCounts() throws {
+        let index = CooccurrenceIndex(split: try split())
+        let a = index.neighbours(of: 0)
+        #expect(a.map(\.item) == [1, 2, 3])
+        let expected: [Double] = [2.0 / 3, 1.0 / 6, 1.0 / 6]
+        for (row, weight) in zip(a, expected) { #expect(abs(row.weight - weight) < 1e-12) }
+        #expect(index.neighbours(of: 4).isEmpty, "validation and test items are never counted")
+    }
+
+    @Test func recentItemsWeighMostAndTheHistoryIsExcluded() throws {
+        let split = try split()
+        let baseline = CooccurrenceBaseline(split: split)
+        let sample = split.validation[0]   // u1: history a b c, target d
+        // Scores: b .667 + .222, a .333 + .25, c and d .125 + .056 (equal: the lower index first).
+        #expect(try baseline.recommendations(for: [sample], in: split, count: 5, excludingHistory: false) == [[1, 0, 2, 3]])
+        #expect(try baseline.recommendations(for: [sample], in: split, count: 5) == [[3]])
+    }
+
+    @Test func theBlendAddsTextSimilarityToTheLastItem() throws {
+        let split = try split()
+        let text = TextSimilarityIndex(catalogue: split.dataset.catalogue)
+        let sample = split.validation[0]
+        // e shares "blue sky" with c (cosine .655) but never co-occurs: a heavy text weight puts it first.
+        #expect(try CooccurrenceBaseline(split: split, text: text, textWeight: 1).recommendations(for: [sample], in: split, count: 5) == [[4, 3]])
+        #expect(try CooccurrenceBaseline(split: split, text: text, textWeight: 0.1).recommendations(for: [sample], in: split, count: 5) == [[3, 4]])
+        let choice = try CooccurrenceBaseline.chooseTextWeight(split: split, text: text)
+        #expect(choice.validationNDCG.count == 6)
+        #expect(choice.validationNDCG[choice.weight] == choice.validationNDCG.values.max())
+    }
+
+    @Test func everyBaselineKeepsHistoryItemsOut() throws {
+        let split = try split()
+        for baseline in Baseline.allCases {
+            for part in [split.validation, split.test] {
+                let outcome = try baseline.evaluate(split: split, samples: part, count: 6)
+                #expect(outcome.ranking.userRanks.count == part.count)
+            }
+        }
+        // Most popular without the rule offers u1 its own a first (a and b both count 2); with it, never.
+        let lists = try MostPopularBaseline(split: split).recommendations(for: split.test, count: 6)
+        #expect(lists[0].first == 0)
+        let outcome = try Baseline.popular.evaluate(split: split, samples: split.test, count: 2)
+        // u1's test target e: a b c d are history, so e (count 0) and f are all that is left: e at rank 1.
+        #expect(outcome.ranking.userRanks[0].rank == 1)
+    }
+}

@@ -46,7 +46,7 @@ final class EndToEndTests: XCTestCase {
         }
         configuration.batchSize = 16
         configuration.recommenderLearningRate = 5e-3
-        configuration.evaluationBeams = 10
+        configuration.evaluationBeams = 20
         configuration.validationUsers = 0
         return configuration
     }
@@ -65,13 +65,33 @@ final class EndToEndTests: XCTestCase {
         try trainer.train()
 
         let session = try RunSession(run: run)
-        let result = try Evaluator(recommender: session.recommender, ids: session.ids, beams: 10).evaluate(split: split, samples: split.test).result()
+        XCTAssertThrowsError(try Evaluator(recommender: session.recommender, ids: session.ids, beams: 10)) {
+            XCTAssertTrue("\($0)".contains("cut-off of 20 needs at least 20 beams"), "\($0)")
+        }
+        let result = try Evaluator(recommender: session.recommender, ids: session.ids, beams: 10, cutoffs: [5, 10])
+            .evaluate(split: split, samples: split.test).result()
         // Chance: 10 of 40 items, HR@10 = 0.25.
         XCTAssertGreaterThan(result.hitRate(at: 10)!, 0.75, "HR@10 \(result.hitRate(at: 10)!)")
         XCTAssertGreaterThan(result.hitRate(at: 5)!, 0.5)
         // A resumed, finished run has nothing left to do and keeps its checkpoint.
         let resumed = try AlternatingTrainer(resuming: run, split: split)
         XCTAssertEqual(resumed.state.completedPhases, ["recommender-1"])
+        // The model has learned "+1": after item4 it wants item5, and after item5 item6. Unmasked, it offers
+        // history items too; masked, never.
+        let free = try session.recommend(history: ["item5", "item4"], count: 5, exclusion: .none)
+        XCTAssertTrue(free.contains { $0.item == 5 || $0.item == 4 }, "\(free)")
+        let masked = try session.recommend(history: ["item5", "item4"], count: 5)
+        XCTAssertEqual(masked.count, 5)
+        XCTAssertFalse(masked.contains { $0.item == 5 || $0.item == 4 }, "\(masked)")
+        // No evaluated user is ever offered an item of their own history.
+        let lists = try session.recommender.recommend(histories: split.test.map { split.history(of: $0) }, ids: session.ids,
+                                                      catalogue: CatalogueIndex(ids: session.ids, decoderStartTokenID: session.recommender.model.decoderStartTokenID,
+                                                                                eosTokenID: session.recommender.model.eosTokenID),
+                                                      count: 20, beams: 20)
+        for (sample, list) in zip(split.test, lists) {
+            let history = Set(split.history(of: sample).map(Int.init))
+            XCTAssertTrue(list.allSatisfy { !history.contains($0.item) })
+        }
         // Recommendations name catalogue items; an unknown history item is a clear error.
         XCTAssertEqual(try session.recommend(history: ["item3", "item4"], count: 5).count, 5)
         XCTAssertThrowsError(try session.recommend(history: ["nope"], count: 5)) { XCTAssertTrue("\($0)".contains("\"nope\"")) }

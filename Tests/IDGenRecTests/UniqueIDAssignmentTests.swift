@@ -3,29 +3,52 @@ import XCTest
 
 final class UniqueIDAssignmentTests: XCTestCase {
     func testItemsInOrderTakeTheirFirstFreeCandidate() throws {
-        let ids = try UniqueIDAssignment().assign(count: 3) { items, _ in
+        let ids = try UniqueIDAssignment().assign(count: 3, candidates: { items, _ in
             items.map { _ in ["red lipstick", "red gloss", "gloss"] }
-        }
+        }).ids
         XCTAssertEqual(ids, ["red lipstick", "red gloss", "gloss"])
     }
 
-    func testForcedCollisionsRaiseThePenaltyThenTheLengthThenFallBack() throws {
+    func testForcedCollisionsRaiseThePenaltyThenFallBackOnTheItemsOwnWords() throws {
         var rounds: [UniqueIDAssignment.Round] = []
-        // Every item proposes the same two candidates, whatever the round: only two items can be served.
-        let ids = try UniqueIDAssignment().assign(count: 4) { items, round in
+        let texts = [["Dove", "Men", "Care"], ["Dove", "Men", "Care", "Body", "Wash"], ["Dove", "Men"], ["Men"]]
+        // Every item proposes the same degenerate candidates, whatever the round: only one item can be served by them.
+        let assignment = try UniqueIDAssignment().assign(count: 4, candidates: { items, round in
             rounds.append(round)
-            return items.map { _ in ["", "same", "same"] + (round.minimumLength >= 2 ? ["longer same"] : []) }
-        }
-        XCTAssertEqual(ids.count, 4)
-        XCTAssertEqual(Set(ids).count, 4, "IDs must be unique: \(ids)")
-        XCTAssertTrue(ids.allSatisfy { !$0.isEmpty })
-        XCTAssertEqual(Array(ids.prefix(2)), ["same", "longer same"])
-        // Penalty climbs by one per round, the minimum length grows after ten raises, with the penalty reset.
+            return items.map { _ in ["", "Dove Men Men Men", "dove  men"] }
+        }, fallbackWords: { texts[$0] })
+        let ids = assignment.ids
+        XCTAssertEqual(Set(ids.map { $0.lowercased() }).count, 4, "IDs must be unique: \(ids)")
+        XCTAssertEqual(ids[0], "Dove Men", "a word never follows itself")
+        // The others extend the best candidate with their own next words; a text with nothing left gets a number.
+        XCTAssertEqual(ids[1], "Dove Men Care")
+        XCTAssertEqual(ids[2], "Dove Men 2")
+        XCTAssertEqual(ids[3], "Dove Men 3")
+        XCTAssertEqual(assignment.decidedByFallback, 3)
+        // The penalty climbs by one per round, 10 raises, and the minimum length is never forced up.
+        XCTAssertEqual(rounds.count, 11)
         XCTAssertEqual(rounds[0], .init(diversityPenalty: 1, minimumLength: 0))
-        XCTAssertEqual(rounds[1], .init(diversityPenalty: 2, minimumLength: 0))
-        XCTAssertEqual(rounds[10], .init(diversityPenalty: 1, minimumLength: 2))
-        // The last two items exhausted every round and got numbered variants of their first candidate.
-        XCTAssertEqual(Array(ids.suffix(2)), ["same 2", "same 3"])
+        XCTAssertEqual(rounds[10], .init(diversityPenalty: 11, minimumLength: 0))
+        for id in ids { XCTAssertEqual(UniqueIDAssignment.wellFormed(id), id) }
+    }
+
+    func testWellFormedDropsBackToBackRepeats() {
+        XCTAssertEqual(UniqueIDAssignment.wellFormed("OPI Nail Polish Polish polish, Polish"), "OPI Nail Polish")
+        XCTAssertEqual(UniqueIDAssignment.wellFormed("Remington S S S S"), "Remington S")
+        XCTAssertEqual(UniqueIDAssignment.wellFormed("red blue red"), "red blue red", "only neighbours count")
+    }
+
+    func testStatisticsCountRepeatsAndFallbacks() throws {
+        let tokenizer = try EndToEndTests.tokenizer(for: EndToEndTests.cyclicSplit(users: 10))
+        let dictionary = try IDDictionary(itemIDs: ["a", "b", "c", "d"], textualIDs: ["amber amber", "birch cedar", "dune", "ember fjord grove"],
+                                          tokenizer: tokenizer)
+        let statistics = IDStatistics(dictionary: dictionary, decidedByFallback: 1)
+        XCTAssertEqual(statistics.items, 4)
+        XCTAssertEqual(statistics.meanWords, 2)
+        XCTAssertEqual(statistics.repeatedWordShare, 0.25)
+        XCTAssertEqual(statistics.fallbackShare, 0.25)
+        XCTAssertEqual(statistics.maximumTokens, dictionary.tokenIDs.map(\.count).max())
+        XCTAssertTrue(statistics.description.contains("25.0% repeat a word"))
     }
 
     func testNormalisationStripsPunctuationAndSpacing() {

@@ -4,75 +4,129 @@ import IDGenRec
 import RecData
 import TensorEngine
 
-/// `idgenrec evaluate`: HR@k and NDCG@k with full ranking through the trie, leave-one-out.
+extension Baseline: ExpressibleByArgument {}
+
+/// `idgenrec evaluate`: HR@k and NDCG@k with full ranking through the trie, leave-one-out, for a run and the
+/// baselines under one protocol (history items never recommended, unless `--allow-repeats`).
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "evaluate", abstract: "Evaluate a run (or a baseline) on a dataset's validation or test split.")
+        commandName: "evaluate", abstract: "Evaluate a run and/or baselines on a dataset's validation or test split.")
 
     @Option(help: "Run folder made by `idgenrec train`.") var model: String?
     @Option(help: "Dataset folder.") var data: String
-    @Option(help: "valid or test.") var split = "test"
-    @Option(help: "Beams (the largest k evaluated).") var beams = 20
+    @Option(help: "valid (or validation) or test.") var split = "test"
+    @Option(help: "Beams: at least the largest cut-off.") var beams = 20
+    @Option(parsing: .upToNextOption, help: "Cut-offs k of HR@k and NDCG@k.") var cutoffs: [Int] = [5, 10, 20]
     @Option(help: "Users decoded together.") var batchSize = 64
     @Option(help: "Evaluate only the first N users (0 = all).") var users = 0
-    @Option(help: "A baseline instead of a run: popular or text.") var baseline: String?
+    @Option(parsing: .upToNextOption,
+            help: "Baselines to evaluate too (or instead of --model): \(Baseline.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var baseline: [Baseline] = []
+    @Flag(help: "Evaluate every baseline too.") var baselines = false
+    @Flag(help: "Let users be recommended items already in their history (for data with repeat purchases).") var allowRepeats = false
     @Option(help: "Item-ID dictionary to use instead of the run's (tsv, csv or jsonl).") var ids: String?
     @Flag(help: "The dataset's catalogue is new to the run: generate its IDs with the run's generator, train nothing.") var zeroShot = false
-    @Option(help: "Result file (JSON; per-user ranks go beside it as .ranks.tsv). Default: in the run folder.") var out: String?
+    @Option(help: "The model's result file (JSON; per-user ranks go beside it as .ranks.tsv). Default: in the run folder.") var out: String?
     @Option(help: "Engine threads.") var threads: Int?
-    @Flag(help: "Print the metrics as one JSON object.") var json = false
+    @Flag(help: "Print each result as one JSON line.") var json = false
+
+    var part: EvaluationPart { split == "test" ? .test : .validation }
 
     func validate() throws {
-        guard ["valid", "test"].contains(split) else { throw ValidationError("--split must be valid or test") }
-        guard (model == nil) != (baseline == nil) else { throw ValidationError("give either --model RUN or --baseline popular|text") }
-        guard baseline == nil || Baseline(rawValue: baseline!) != nil else { throw ValidationError("--baseline must be popular or text") }
-        guard beams >= 1, batchSize >= 1, users >= 0 else { throw ValidationError("--beams, --batch-size must be positive") }
+        guard ["valid", "validation", "test"].contains(split) else { throw ValidationError("--split must be valid, validation or test") }
+        guard model != nil || !baseline.isEmpty || baselines else { throw ValidationError("give --model RUN, --baseline NAME or --baselines") }
+        guard beams >= 1, batchSize >= 1, users >= 0 else { throw ValidationError("--beams and --batch-size must be positive") }
+        guard !cutoffs.isEmpty, cutoffs.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--cutoffs must be positive") }
+        if model != nil, let k = cutoffs.max(), k > beams {
+            throw ValidationError("--beams \(beams) cannot measure HR@\(k): a search returns at most --beams items; pass --beams \(k) or more")
+        }
         guard !(zeroShot && ids != nil) else { throw ValidationError("--zero-shot generates IDs; it cannot take --ids") }
     }
 
     func run() throws {
         if let threads { Parallel.setThreadCount(threads) }
         let data = try loadSplit(self.data)
-        var samples = split == "test" ? data.test : data.validation
+        var samples = part.samples(in: data)
         if users > 0 { samples = Array(samples.prefix(users)) }
         let bar = ProgressBar()
-        let started = Date()
-        let ranking: RankingEvaluation
-        if let baseline {
-            ranking = try Baseline(rawValue: baseline)!.evaluate(split: data, samples: samples, count: beams)
-        } else {
-            let session = try RunSession(run: RunDirectory(URL(fileURLWithPath: model!)))
+        let count = cutoffs.max()!
+        var rows: [(name: String, result: RankingResult, notes: [String: Double], seconds: Double)] = []
+
+        if let model {
+            let started = Date()
+            let session = try RunSession(run: RunDirectory(URL(fileURLWithPath: model)))
             let dictionary: IDDictionary
             if zeroShot {
-                dictionary = try session.generateIDs(for: data.dataset.catalogue, progress: bar.counter("generating IDs"))
+                dictionary = try session.generateIDs(for: data.dataset.catalogue, progress: bar.counter("generating IDs")).dictionary
             } else if let ids {
                 dictionary = try IDDictionary.read(from: URL(fileURLWithPath: ids), tokenizer: session.tokenizer)
                     .aligned(to: data.dataset.catalogue, source: ids)
             } else {
-                dictionary = try session.ids.aligned(to: data.dataset.catalogue, source: "\(model!)/checkpoint/ids.jsonl")
+                dictionary = try session.ids.aligned(to: data.dataset.catalogue, source: "\(model)/checkpoint/ids.jsonl")
             }
-            ranking = try Evaluator(recommender: session.recommender, ids: dictionary, beams: beams)
-                .evaluate(split: data, samples: samples, progress: bar.counter("evaluating \(split)"))
+            var evaluator = try Evaluator(recommender: session.recommender, ids: dictionary, beams: beams, cutoffs: cutoffs)
+            evaluator.excludingHistory = !allowRepeats
+            evaluator.batchSize = batchSize
+            let ranking = try evaluator.evaluate(split: data, samples: samples, progress: bar.counter("evaluating \(part.rawValue)"))
+            bar.finishLine()
+            let result = ranking.result(model: model, split: part.rawValue)
+            let seconds = Date().timeIntervalSince(started)
+            rows.append(("model", result, [:], seconds))
+            let dataset = URL(fileURLWithPath: self.data).standardizedFileURL.lastPathComponent
+            let resultPath = out ?? "\(model)/evaluation-\(dataset)-\(part.rawValue)\(zeroShot ? "-zero-shot" : "").json"
+            var record: [String: Any] = result.metrics
+            record["users"] = result.users
+            record["split"] = part.rawValue
+            record["dataset"] = self.data
+            record["model"] = model
+            record["zero_shot"] = zeroShot
+            record["history_excluded"] = !allowRepeats
+            record["beams"] = beams
+            record["seconds"] = (seconds * 10).rounded() / 10
+            try AtomicFile.write(JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .prettyPrinted]),
+                                 to: URL(fileURLWithPath: resultPath))
+            try ranking.writeUserRanks(to: (resultPath as NSString).deletingPathExtension + ".ranks.tsv")
+            if !json { print("results in \(resultPath)") }
         }
-        bar.finishLine()
-        let result = ranking.result(model: model ?? baseline, split: split)
-        var metrics: [String: Any] = result.metrics
-        metrics["users"] = result.users
-        metrics["split"] = split
-        metrics["model"] = model ?? baseline!
-        metrics["zero_shot"] = zeroShot
-        metrics["seconds"] = (Date().timeIntervalSince(started) * 10).rounded() / 10
-        let resultPath = out ?? (model.map { "\($0)/evaluation-\(split)\(zeroShot ? "-zero-shot" : "").json" } ?? "evaluation-\(baseline!)-\(split).json")
-        try AtomicFile.write(JSONSerialization.data(withJSONObject: metrics, options: [.sortedKeys, .prettyPrinted]),
-                             to: URL(fileURLWithPath: resultPath))
-        try ranking.writeUserRanks(to: (resultPath as NSString).deletingPathExtension + ".ranks.tsv")
+        for baseline in baselines ? Baseline.allCases : baseline {
+            let started = Date()
+            let outcome = try baseline.evaluate(split: data, samples: samples, count: count, excludingHistory: !allowRepeats,
+                                                cutoffs: cutoffs)
+            rows.append((baseline.rawValue, outcome.ranking.result(model: baseline.rawValue, split: part.rawValue), outcome.notes,
+                         Date().timeIntervalSince(started)))
+        }
+
         if json {
-            try printJSONLine(metrics)
-        } else {
-            for k in [5, 10, 20] {
-                print(String(format: "HR@%-2d %.4f   NDCG@%-2d %.4f", k, result.hitRate(at: k) ?? 0, k, result.normalizedDiscountedCumulativeGain(at: k) ?? 0))
+            for row in rows {
+                var record: [String: Any] = row.result.metrics
+                record["model"] = row.name == "model" ? model! : row.name
+                record["users"] = row.result.users
+                record["split"] = part.rawValue
+                record["history_excluded"] = !allowRepeats
+                for (key, value) in row.notes { record[key] = value }
+                try printJSONLine(record)
             }
-            print("\(result.users) users, results in \(resultPath)")
+        } else {
+            print(ResultTable.text(rows: rows.map { ($0.name == "model" ? "model (\(model!))" : $0.name, $0.result, $0.notes) },
+                                   title: "\(part.rawValue) split, \(samples.count) users, \(data.dataset.numberOfItems) items"
+                                       + (allowRepeats ? "" : ", history excluded")))
         }
+    }
+}
+
+/// A fixed-width table of results, one row per model, for a terminal.
+enum ResultTable {
+    static func text(rows: [(name: String, result: RankingResult, notes: [String: Double])], title: String) -> String {
+        guard let cutoffs = rows.first?.result.cutoffs else { return title }
+        let width = max(20, (rows.map(\.name.count).max() ?? 0) + 2)
+        var lines = [title, "".padding(toLength: width, withPad: " ", startingAt: 0)
+            + cutoffs.map { "HR@\($0)".padding(toLength: 9, withPad: " ", startingAt: 0) + "NDCG@\($0)".padding(toLength: 9, withPad: " ", startingAt: 0) }.joined()]
+        for row in rows {
+            let values: [Double] = cutoffs.flatMap { [row.result.hitRate(at: $0) ?? 0, row.result.normalizedDiscountedCumulativeGain(at: $0) ?? 0] }
+            let notes = row.notes.keys.sorted().map { " \($0) \(row.notes[$0]!)" }.joined()
+            lines.append(row.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                         + values.map { String(format: "%-9.4f", $0) }.joined() + notes)
+        }
+        return lines.joined(separator: "\n")
     }
 }

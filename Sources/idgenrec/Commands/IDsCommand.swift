@@ -8,7 +8,7 @@ struct IDsCommand: ParsableCommand {
                                                     subcommands: [Generate.self, Export.self])
 
     struct Generate: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "IDs for any catalogue, written by a run's generator.")
+        static let configuration = CommandConfiguration(abstract: "IDs for any catalogue, by a run's ID design (its generator, or its title-word rule).")
         @Option(help: "Run folder.") var model: String
         @Option(help: "Dataset folder whose catalogue gets IDs.") var data: String
         @Option(help: "Output file.") var out: String
@@ -19,12 +19,10 @@ struct IDsCommand: ParsableCommand {
             let catalogue = try loadSplit(data).dataset.catalogue
             let bar = ProgressBar()
             let started = Date()
-            let ids = try session.generateIDs(for: catalogue, progress: bar.counter("generating IDs"))
+            let generated = try session.generateIDs(for: catalogue, progress: bar.counter("generating IDs"))
             bar.finishLine()
-            try write(ids, to: out, format: format)
-            let statistics = ids.tokenStatistics
-            print(String(format: "%d unique IDs in %.1f s, %.2f tokens on average, at most %d: %@", ids.count,
-                         Date().timeIntervalSince(started), statistics.mean, statistics.maximum, out))
+            try write(generated.dictionary, to: out, format: format)
+            print(String(format: "%@ in %.1f s: %@", generated.statistics.description, Date().timeIntervalSince(started), out))
         }
     }
 
@@ -37,8 +35,7 @@ struct IDsCommand: ParsableCommand {
         func run() throws {
             let ids = try RunSession(run: RunDirectory(URL(fileURLWithPath: model))).ids
             try write(ids, to: out, format: format)
-            let statistics = ids.tokenStatistics
-            print(String(format: "%d unique IDs, %.2f tokens on average, at most %d: %@", ids.count, statistics.mean, statistics.maximum, out))
+            print("\(IDStatistics(dictionary: ids)): \(out)")
         }
     }
 }

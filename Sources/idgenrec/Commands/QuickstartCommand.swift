@@ -47,8 +47,8 @@ struct QuickstartCommand: ParsableCommand {
         print("                    HR@5    NDCG@5  HR@10   NDCG@10 HR@20   NDCG@20")
         let rows: [(String, RankingResult)] = [
             ("IDGenRec (this run)", ranking.result()),
-            ("most popular", try Baseline.popular.evaluate(split: split, samples: split.test, count: 20).result()),
-            ("text similarity", try Baseline.text.evaluate(split: split, samples: split.test, count: 20).result()),
+            ("most popular", try Baseline.popular.evaluate(split: split, samples: split.test, count: 20).ranking.result()),
+            ("text similarity", try Baseline.text.evaluate(split: split, samples: split.test, count: 20).ranking.result()),
         ]
         for (name, result) in rows {
             let values: [Double] = [5, 10, 20].flatMap { [result.hitRate(at: $0) ?? 0, result.normalizedDiscountedCumulativeGain(at: $0) ?? 0] }

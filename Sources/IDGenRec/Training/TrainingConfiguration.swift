@@ -1,4 +1,5 @@
 import Foundation
+import RecData
 import T5
 
 /// Everything that shapes a training run, read from a JSON file whose keys are these property names; a
@@ -35,6 +36,35 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         }
     }
 
+    /// How an item's fields become the text the ID generator reads (kept with the run, so a resumed or
+    /// zero-shot use renders texts the same way).
+    public struct TextRendering: Codable, Sendable, Equatable {
+        /// Field names in order: title, brand, categories, keywords, price, description, or any extra field's name.
+        public var fields = ItemTextField.standardFields.map(\.description)
+        public var totalCharacterLimit = 512
+        public var cleansMarkup = true
+
+        public init() {}
+
+        public init(from decoder: Decoder) throws {
+            self.init()
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            try c.take(.fields, &fields); try c.take(.totalCharacterLimit, &totalCharacterLimit); try c.take(.cleansMarkup, &cleansMarkup)
+        }
+
+        enum CodingKeys: String, CodingKey { case fields, totalCharacterLimit, cleansMarkup }
+
+        public var renderer: ItemTextRenderer {
+            ItemTextRenderer(fieldOrder: fields.map(ItemTextField.init(name:)), totalCharacterLimit: totalCharacterLimit, cleansMarkup: cleansMarkup)
+        }
+    }
+
+    /// Where item IDs come from (see ``IDDesign``); only `learned` runs the generator's phases.
+    public var idDesign = IDDesign.learned
+    /// For `title-words`: how many leading content words an ID has before collisions lengthen it.
+    public var titleWords = 3
+    public var textRendering = TextRendering()
+
     public var generator = ModelShape()
     public var recommender = ModelShape()
     public var generatorSettings = IDGenerator.Settings()
@@ -65,12 +95,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var warmupFraction: Float = 0.05
     public var gradientClip: Float = 1
 
-    /// False when the run trains the recommender on a fixed, imported ID dictionary (no generator phases).
-    public var learnsIDs = true
-
     /// Validation after each recommender phase: beams, and how many users (0 = all).
     public var evaluationBeams = 20
-    public var validationUsers = 2000
+    public var validationUsers = 0
     public var seed: UInt64 = 0
 
     public init() {}
@@ -89,7 +116,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try take(.recommenderLearningRate, &recommenderLearningRate); try take(.generatorLearningRate, &generatorLearningRate)
         try take(.batchSize, &batchSize); try take(.idBatchSize, &idBatchSize); try take(.weightDecay, &weightDecay)
         try take(.adamEpsilon, &adamEpsilon); try take(.warmupFraction, &warmupFraction); try take(.gradientClip, &gradientClip)
-        try take(.learnsIDs, &learnsIDs)
+        try take(.idDesign, &idDesign); try take(.titleWords, &titleWords); try take(.textRendering, &textRendering)
         try take(.evaluationBeams, &evaluationBeams); try take(.validationUsers, &validationUsers); try take(.seed, &seed)
     }
 
@@ -139,7 +166,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
                   "recommenderSettings.maximumHistoryItems", "in 1...20")
         try check(recommenderSettings.maximumSourceTokens >= 8, "recommenderSettings.maximumSourceTokens", "at least 8")
         try check(generatorSettings.candidates >= 1 && generatorSettings.maximumIDTokens >= 1, "generatorSettings", "positive")
-        try check(evaluationBeams >= 1 && validationUsers >= 0, "evaluationBeams / validationUsers", "positive")
+        try check(evaluationBeams >= 20 && evaluationBeams <= 1000, "evaluationBeams", "in 20...1000 (HR@20 needs 20 beams)")
+        try check(validationUsers >= 0, "validationUsers", "at least 0 (0 = the whole validation split)")
+        try check((1...16).contains(titleWords), "titleWords", "in 1...16")
+        try check(!textRendering.fields.isEmpty && textRendering.totalCharacterLimit >= 1, "textRendering", "at least one field and a positive limit")
         for (name, rate) in [("recommenderLearningRate", recommenderLearningRate), ("generatorLearningRate", generatorLearningRate),
                              ("warmStartLearningRate", warmStartLearningRate)] {
             try check(rate > 0 && rate < 1, name, "in (0, 1)")
@@ -151,7 +181,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case warmStartStrategy, warmStartWords, warmStartEpochs, warmStartLearningRate
         case rounds, recommenderEpochs, idEpochs, idPhaseSampleFraction, softHistoryItems
         case recommenderLearningRate, generatorLearningRate, batchSize, idBatchSize, weightDecay, adamEpsilon
-        case warmupFraction, gradientClip, learnsIDs, evaluationBeams, validationUsers, seed
+        case warmupFraction, gradientClip, idDesign, titleWords, textRendering, evaluationBeams, validationUsers, seed
     }
 }
 

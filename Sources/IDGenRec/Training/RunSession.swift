@@ -11,12 +11,14 @@ public final class RunSession {
     public let recommender: Recommender
     public let ids: IDDictionary
     public let items: [Item]
+    public let configuration: TrainingConfiguration
     private let indexByItemID: [String: Int]
 
     public init(run: RunDirectory) throws {
         let checkpoint = try run.loadCheckpoint()
         let configuration = (try? TrainingConfiguration.read(from: run.configurationURL)) ?? TrainingConfiguration()
         self.run = run
+        self.configuration = configuration
         tokenizer = checkpoint.tokenizer
         generator = IDGenerator(model: checkpoint.generator, tokenizer: tokenizer, settings: configuration.generatorSettings)
         recommender = Recommender(model: checkpoint.recommender, tokenizer: tokenizer, settings: configuration.recommenderSettings)
@@ -25,10 +27,22 @@ public final class RunSession {
         indexByItemID = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($0.element.id, $0.offset) })
     }
 
-    /// IDs for another catalogue, written by this run's generator (zero-shot use; nothing is trained).
-    public func generateIDs(for catalogue: Catalogue, renderer: ItemTextRenderer = ItemTextRenderer(),
-                            progress: ((Int, Int) -> Void)? = nil) throws -> IDDictionary {
-        try generator.generateIDs(itemIDs: catalogue.items.map(\.id), texts: catalogue.items.map(renderer.render), progress: progress)
+    /// Where this run's IDs come from for a catalogue it was not trained on: its ID design applied to the new items.
+    public var idSource: any ItemIDSource {
+        get throws {
+            switch configuration.idDesign {
+            case .learned: return GeneratedByModel(generator: generator, renderer: configuration.textRendering.renderer)
+            case .titleWords: return TitleWords(tokenizer: tokenizer, minimumWords: configuration.titleWords)
+            case .fixed:
+                throw IDGenRecError.invalidRun(path: run.url.path, reason: "it was trained on a fixed ID dictionary and has no way to write IDs "
+                                               + "for a new catalogue: pass that catalogue's dictionary with --ids FILE")
+            }
+        }
+    }
+
+    /// IDs for another catalogue, by this run's ID design (zero-shot use; nothing is trained).
+    public func generateIDs(for catalogue: Catalogue, progress: ((Int, Int) -> Void)? = nil) throws -> GeneratedIDs {
+        try idSource.ids(for: catalogue, progress: progress)
     }
 
     /// The catalogue index of each item id; an unknown id is an error naming it.
@@ -40,12 +54,14 @@ public final class RunSession {
     }
 
     /// The top `count` items after a history of item ids (oldest first).
-    public func recommend(history itemIDs: [String], count: Int, beams: Int? = nil) throws -> [Recommender.Recommendation] {
+    /// History items are never recommended unless `exclusion` is `.none`.
+    public func recommend(history itemIDs: [String], count: Int, beams: Int? = nil,
+                          exclusion: Recommender.CandidateExclusion = .history) throws -> [Recommender.Recommendation] {
         guard !itemIDs.isEmpty else { throw IDGenRecError.invalidInput("the history is empty: give at least one item id") }
         let history = try itemIndices(itemIDs)
         let catalogue = CatalogueIndex(ids: ids, decoderStartTokenID: recommender.model.decoderStartTokenID,
                                        eosTokenID: recommender.model.eosTokenID)
         return try recommender.recommend(histories: [history[...]], ids: ids, catalogue: catalogue, count: count,
-                                         beams: max(beams ?? count, count))[0]
+                                         beams: max(beams ?? count, count), exclusion: exclusion)[0]
     }
 }

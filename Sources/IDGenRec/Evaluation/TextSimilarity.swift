@@ -187,6 +187,18 @@ public struct TextSimilarityIndex: Sendable {
         return results
     }
 
+    /// Every item sharing a term with `item` (itself included) and its cosine similarity to it.
+    public func similarities(to item: Int32) -> [(item: Int32, similarity: Double)] {
+        var scores: [Int32: Double] = [:]
+        for position in rowOffsets[Int(item)]..<rowOffsets[Int(item) + 1] {
+            let term = Int(rowTerms[position])
+            for posting in postingOffsets[term]..<postingOffsets[term + 1] {
+                scores[postingItems[posting], default: 0] += rowWeights[position] * postingWeights[posting]
+            }
+        }
+        return scores.map { (item: $0.key, similarity: $0.value) }
+    }
+
     private func checkItem(_ item: Int) throws(RankingEvaluationError) {
         guard item >= 0, item < numberOfItems else {
             throw .invalidArgument(name: "item", reason: "item index \(item) is outside 0..<\(numberOfItems)")

@@ -59,16 +59,27 @@ public final class Recommender {
     /// The training target for an item: its ID's tokens, then eos.
     public func target(item: Int32, ids: IDDictionary) -> [Int32] { ids.tokenIDs[Int(item)] + [model.eosTokenID] }
 
+    /// Which items a history's recommendations may not include.
+    public enum CandidateExclusion: Sendable {
+        /// Every item may be recommended: for data where users buy the same item again.
+        case none
+        /// Not the items of the history itself (the default: no user in the shared catalogues repeats an item).
+        case history
+        /// Not the listed items, one list per history (e.g. a user's whole past when the history read is cut).
+        case items([ArraySlice<Int32>])
+    }
+
     /// One recommendation: a catalogue item and its score (length-normalised log-probability).
     public struct Recommendation: Sendable, Equatable {
         public var item: Int
         public var score: Float
     }
 
-    /// The top `count` catalogue items for each history, by beam search with `beams` beams through the catalogue trie.
+    /// The top `count` catalogue items for each history, by beam search with `beams` beams through the catalogue
+    /// trie, never an item that `exclusion` rules out for that history (the search spends no beam on them).
     public func recommend(
         histories: [ArraySlice<Int32>], ids: IDDictionary, catalogue: CatalogueIndex, count: Int, beams: Int,
-        batchSize: Int = 64, progress: ((Int, Int) -> Void)? = nil
+        exclusion: CandidateExclusion = .history, batchSize: Int = 64, progress: ((Int, Int) -> Void)? = nil
     ) throws -> [[Recommendation]] {
         let configuration = GenerationConfiguration(
             maxNewTokens: catalogue.longestID + 1, numberOfBeams: max(beams, count), numberOfReturnSequences: max(beams, count))
@@ -78,10 +89,17 @@ public final class Recommender {
         for start in stride(from: 0, to: order.count, by: batchSize) {
             let positions = Array(order[start..<min(start + batchSize, order.count)])
             let inputs = positions.map { source(history: histories[$0], ids: ids) }
-            let generated = try model.generate(inputs: inputs, configuration: configuration, constraint: catalogue.constraint)
+            let constraint: any TokenConstraint
+            switch exclusion {
+            case .none: constraint = catalogue.constraint
+            case .history: constraint = catalogue.constraint(excluding: positions.map { Array(histories[$0]) })
+            case .items(let lists): constraint = catalogue.constraint(excluding: positions.map { Array(lists[$0]) })
+            }
+            let generated = try model.generate(inputs: inputs, configuration: configuration, constraint: constraint)
             for (position, sequences) in zip(positions, generated) {
+                var listed = Set<Int>()
                 results[position] = sequences.compactMap { sequence in
-                    catalogue.item(for: sequence.tokens).map { Recommendation(item: $0, score: sequence.score) }
+                    catalogue.item(for: sequence.tokens).flatMap { listed.insert($0).inserted ? Recommendation(item: $0, score: sequence.score) : nil }
                 }.prefix(count).map { $0 }
             }
             progress?(min(start + batchSize, order.count), order.count)
@@ -95,15 +113,26 @@ public struct CatalogueIndex: Sendable {
     public let constraint: PrefixTrieConstraint
     public let longestID: Int
     private let itemByTokens: [[Int32]: Int]
+    private let tokenIDs: [[Int32]]
     private let decoderStartTokenID: Int32, eosTokenID: Int32
 
     public init(ids: IDDictionary, decoderStartTokenID: Int32, eosTokenID: Int32) {
         constraint = PrefixTrieConstraint(trie: ids.trie(decoderStartTokenID: decoderStartTokenID, eosTokenID: eosTokenID),
                                           endOfSequenceTokenID: eosTokenID)
         itemByTokens = ids.itemIndexByTokens()
+        tokenIDs = ids.tokenIDs
         longestID = ids.tokenIDs.map(\.count).max() ?? 0
         self.decoderStartTokenID = decoderStartTokenID
         self.eosTokenID = eosTokenID
+    }
+
+    /// The trie constraint with, for each input of a batch, the listed items (catalogue indices) taken out.
+    public func constraint(excluding items: [[Int32]]) -> ExcludingPrefixTrieConstraint {
+        ExcludingPrefixTrieConstraint(trie: constraint.trie, excluded: items.map { list in
+            list.compactMap { item in
+                tokenIDs.indices.contains(Int(item)) ? [decoderStartTokenID] + tokenIDs[Int(item)] + [eosTokenID] : nil
+            }
+        }, endOfSequenceTokenID: eosTokenID)
     }
 
     /// The item a generated sequence (start token first, eos last) names.

@@ -8,9 +8,18 @@ public struct Evaluator {
     public let ids: IDDictionary
     public let catalogue: CatalogueIndex
     public let beams: Int
+    /// Whether a user's history items are kept out of their candidates (the default: no user in the shared
+    /// catalogues buys an item twice). Off for data with repeat purchases.
+    public var excludingHistory = true
     public var batchSize = 64
+    public let cutoffs: [Int]
 
-    public init(recommender: Recommender, ids: IDDictionary, beams: Int) throws {
+    /// Refuses cut-offs above `beams`: a search that returns fewer items than k cannot measure HR@k.
+    public init(recommender: Recommender, ids: IDDictionary, beams: Int, cutoffs: [Int] = RankingMetrics.defaultCutoffs) throws {
+        if let k = cutoffs.max(), k > beams {
+            throw IDGenRecError.invalidInput("a cut-off of \(k) needs at least \(k) beams, but the search has \(beams): raise --beams to \(k)")
+        }
+        self.cutoffs = cutoffs
         self.recommender = recommender
         self.ids = ids
         self.beams = beams
@@ -22,9 +31,11 @@ public struct Evaluator {
     public func evaluate(split: LeaveOneOutSplit, samples: [LeaveOneOutSplit.Sample],
                          progress: ((Int, Int) -> Void)? = nil) throws -> RankingEvaluation {
         let histories = samples.map { split.history(of: $0) }
+        let exclusion: Recommender.CandidateExclusion = excludingHistory ? .items(samples.map { split.allItemsBefore($0) }) : .none
         let recommendations = try recommender.recommend(histories: histories, ids: ids, catalogue: catalogue, count: beams,
-                                                        beams: beams, batchSize: batchSize, progress: progress)
-        var ranking = try RankingEvaluation()
+                                                        beams: beams, exclusion: exclusion,
+                                                        batchSize: batchSize, progress: progress)
+        var ranking = try RankingEvaluation(cutoffs: cutoffs)
         try ranking.record(samples: samples, in: split, rankedItems: recommendations.map { $0.map { Int32($0.item) } })
         return ranking
     }

@@ -15,6 +15,25 @@ import Tokenization
 ///
 /// A checkpoint is written after every epoch and every phase; `resume` continues from it exactly, because
 /// every epoch's shuffling and dropout draw from a stream seeded by (seed, phase, epoch).
+/// One phase of a training run, in the order ``AlternatingTrainer/phases`` lists them.
+public enum TrainingPhase: Hashable, Sendable, CustomStringConvertible {
+    /// The generator learns to write salient words of each item's text; the catalogue's IDs are then generated.
+    case warmStart
+    /// IDs fixed, the recommender learns history → next ID.
+    case recommender(round: Int)
+    /// The recommender frozen, the generator learns through its loss; every ID is then regenerated.
+    case ids(round: Int)
+
+    /// The phase's name in checkpoints and logs: `warm-start`, `recommender-2`, `ids-2`.
+    public var description: String {
+        switch self {
+        case .warmStart: return "warm-start"
+        case .recommender(let round): return "recommender-\(round)"
+        case .ids(let round): return "ids-\(round)"
+        }
+    }
+}
+
 public final class AlternatingTrainer {
     public let configuration: TrainingConfiguration
     public let split: LeaveOneOutSplit
@@ -28,49 +47,63 @@ public final class AlternatingTrainer {
     private var recommender: Recommender { Recommender(model: checkpoint.recommender, tokenizer: checkpoint.tokenizer, settings: configuration.recommenderSettings) }
     private var phaseStart = Date()
 
-    /// The phases of this configuration, in order.
-    public var phases: [String] {
-        guard configuration.learnsIDs else { return ["recommender-1"] }
-        var names = ["warm-start", "recommender-1"]
-        if configuration.rounds > 1 { for round in 2...configuration.rounds { names += ["ids-\(round)", "recommender-\(round)"] } }
-        return names
+    /// The phases of this configuration, in order. Only learned IDs alternate; other designs train the
+    /// recommender once, on IDs assigned when the run starts.
+    public var phases: [TrainingPhase] {
+        guard configuration.idDesign == .learned else { return [.recommender(round: 1)] }
+        var phases: [TrainingPhase] = [.warmStart, .recommender(round: 1)]
+        if configuration.rounds > 1 { for round in 2...configuration.rounds { phases += [.ids(round: round), .recommender(round: round)] } }
+        return phases
     }
 
-    /// A new run: fresh models from the configuration's seed, the catalogue's texts rendered for the generator.
-    /// With `fixedIDs` the recommender trains on that dictionary alone and the generator is not trained.
+    /// A new run: fresh models from the configuration's seed, the catalogue's texts rendered for the generator as
+    /// the configuration's `textRendering` says. With `fixedIDs` the recommender trains on that dictionary alone
+    /// and the generator is not trained.
     public init(configuration: TrainingConfiguration, split: LeaveOneOutSplit, tokenizer: SentencePieceTokenizer, run: RunDirectory,
-                fixedIDs: IDDictionary? = nil, renderer: ItemTextRenderer = ItemTextRenderer(),
-                observer: @escaping (TrainingEvent) -> Void = { _ in }) throws {
+                fixedIDs: IDDictionary? = nil, observer: @escaping (TrainingEvent) -> Void = { _ in }) throws {
         var configuration = configuration
-        if fixedIDs != nil { configuration.learnsIDs = false }
+        if fixedIDs != nil { configuration.idDesign = .fixed }
+        guard configuration.idDesign != .fixed || fixedIDs != nil else {
+            throw IDGenRecError.invalidInput("idDesign \"fixed\" needs the dictionary to train on: pass --ids FILE")
+        }
         try configuration.validate()
         self.configuration = configuration
         self.split = split
         self.run = run
         self.observer = observer
         let catalogue = split.dataset.catalogue
+        let renderer = configuration.textRendering.renderer
         let texts = catalogue.items.map(renderer.render)
         func model(_ shape: TrainingConfiguration.ModelShape, seed: UInt64) throws -> T5Model {
             try T5Model(configuration: shape.configuration(vocabularySize: tokenizer.vocabularySize, eosTokenID: tokenizer.eosID,
                                                             padTokenID: tokenizer.padID), seed: seed)
         }
-        // Until the warm start writes real IDs, each item's placeholder ID is its own index spelled out.
-        let placeholder = try fixedIDs?.aligned(to: catalogue, source: "the given ID dictionary")
-            ?? IDDictionary(itemIDs: catalogue.items.map(\.id), textualIDs: catalogue.items.indices.map { "\($0)" }, tokenizer: tokenizer)
+        // Learned IDs start as placeholders (each item's index spelled out) until the warm start writes real ones.
+        let first: GeneratedIDs
+        switch configuration.idDesign {
+        case .learned:
+            let placeholder = try IDDictionary(itemIDs: catalogue.items.map(\.id), textualIDs: catalogue.items.indices.map { "\($0)" },
+                                               tokenizer: tokenizer)
+            first = GeneratedIDs(dictionary: placeholder, statistics: IDStatistics(dictionary: placeholder))
+        case .titleWords:
+            first = try TitleWords(tokenizer: tokenizer, minimumWords: configuration.titleWords).ids(for: catalogue, progress: nil)
+        case .fixed:
+            first = try FixedDictionary(dictionary: fixedIDs!, origin: "the given ID dictionary").ids(for: catalogue, progress: nil)
+        }
         checkpoint = Checkpoint(state: TrainingState(), tokenizer: tokenizer,
                                 generator: try model(configuration.generator, seed: configuration.seed &+ 11),
                                 recommender: try model(configuration.recommender, seed: configuration.seed &+ 12),
-                                ids: placeholder, items: catalogue.items)
+                                ids: first.dictionary, items: catalogue.items)
         self.texts = texts
         try FileManager.default.createDirectory(at: run.url, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(configuration), to: run.configurationURL)
+        if configuration.idDesign != .learned { report(first.statistics, phase: "start", changed: nil) }
     }
 
     /// Continues a run from its checkpoint, with the configuration it was started with.
-    public init(resuming run: RunDirectory, split: LeaveOneOutSplit, renderer: ItemTextRenderer = ItemTextRenderer(),
-                observer: @escaping (TrainingEvent) -> Void = { _ in }) throws {
+    public init(resuming run: RunDirectory, split: LeaveOneOutSplit, observer: @escaping (TrainingEvent) -> Void = { _ in }) throws {
         configuration = try TrainingConfiguration.read(from: run.configurationURL)
         checkpoint = try run.loadCheckpoint()
         guard checkpoint.ids.itemIDs == split.dataset.catalogue.items.map(\.id) else {
@@ -79,7 +112,7 @@ public final class AlternatingTrainer {
         self.split = split
         self.run = run
         self.observer = observer
-        texts = split.dataset.catalogue.items.map(renderer.render)
+        texts = split.dataset.catalogue.items.map(configuration.textRendering.renderer.render)
     }
 
     /// The current state (phases done, validation metrics).
@@ -88,14 +121,14 @@ public final class AlternatingTrainer {
 
     /// Runs every phase not yet done.
     public func train() throws {
-        for (index, phase) in phases.enumerated() where !checkpoint.state.completedPhases.contains(phase) {
+        for (index, phase) in phases.enumerated() where !checkpoint.state.completedPhases.contains(phase.description) {
             phaseStart = Date()
             switch phase {
-            case "warm-start": try warmStart(phaseIndex: index)
-            case let name where name.hasPrefix("recommender-"): try recommenderPhase(name, phaseIndex: index)
-            default: try idPhase(phase, phaseIndex: index)
+            case .warmStart: try warmStart(phaseIndex: index)
+            case .recommender: try recommenderPhase(phase.description, phaseIndex: index)
+            case .ids: try idPhase(phase.description, phaseIndex: index)
             }
-            checkpoint.state.completedPhases.append(phase)
+            checkpoint.state.completedPhases.append(phase.description)
             checkpoint.state.epochsInPhase = 0
             checkpoint.state.stepsInPhase = 0
             checkpoint.optimizerState = nil
@@ -227,14 +260,20 @@ public final class AlternatingTrainer {
     private func regenerateIDs(phase: String) throws {
         observer(.phaseStarted(name: "\(phase): generating IDs", steps: texts.count))
         let previous = checkpoint.ids
-        checkpoint.ids = try generator.generateIDs(itemIDs: previous.itemIDs, texts: texts) { done, total in
+        let generated = try generator.generateIDs(itemIDs: previous.itemIDs, texts: texts) { done, total in
             self.observer(.step(done: done, total: total, loss: .nan))
         }
+        checkpoint.ids = generated.dictionary
         let changed = zip(previous.textualIDs, checkpoint.ids.textualIDs).filter { $0 != $1 }.count
-        let statistics = checkpoint.ids.tokenStatistics
-        let summary: [String: Double] = ["changed_ids": Double(changed), "mean_tokens": statistics.mean, "max_tokens": Double(statistics.maximum)]
-        run.log(["event": "ids", "phase": phase, "summary": summary])
-        observer(.phaseFinished(name: "\(phase): IDs", summary: summary))
+        report(generated.statistics, phase: phase, changed: changed)
+    }
+
+    /// Logs and shows what a set of IDs looks like.
+    private func report(_ statistics: IDStatistics, phase: String, changed: Int?) {
+        var summary = statistics.values
+        if let changed { summary["changed_ids"] = Double(changed) }
+        run.log(["event": "ids", "phase": phase, "design": configuration.idDesign.rawValue, "summary": summary])
+        observer(.message("\(phase): \(statistics)" + (changed.map { "; \($0) changed" } ?? "")))
     }
 
     /// Metrics on (a seeded subset of) validation users.

@@ -3,6 +3,12 @@ import Generation
 import T5
 import Tokenization
 
+/// IDs written for a catalogue, with their statistics.
+public struct GeneratedIDs: Sendable {
+    public var dictionary: IDDictionary
+    public var statistics: IDStatistics
+}
+
 /// The ID generator: a T5 that reads an item's text and writes its textual ID.
 ///
 /// IDs are decoded with diverse beam search (one beam per group, `candidates` groups) and made unique across
@@ -48,16 +54,22 @@ public final class IDGenerator {
         }
     }
 
-    /// A unique, non-empty ID for every item; `progress(done, total)` is called after each batch of the first pass.
-    public func generateIDs(itemIDs: [String], texts: [String], progress: ((Int, Int) -> Void)? = nil) throws -> IDDictionary {
-        precondition(itemIDs.count == texts.count, "one text per item")
+    /// A unique, non-empty ID for every item, and how it came out; `progress(done, total)` is called after each
+    /// batch of the first pass.
+    public func generateIDs(itemIDs: [String], texts: [String], progress: ((Int, Int) -> Void)? = nil) throws -> GeneratedIDs {
+        guard itemIDs.count == texts.count else {
+            throw IDGenRecError.invalidInput("\(itemIDs.count) items but \(texts.count) texts: every item needs one text")
+        }
         let sources = encodeTexts(texts)
         var firstPass = true
-        let textual = try UniqueIDAssignment().assign(count: itemIDs.count) { items, round in
+        let assignment = try UniqueIDAssignment().assign(count: itemIDs.count, candidates: { items, round in
             defer { firstPass = false }
             return try candidates(for: items.map { sources[$0] }, round: round, progress: firstPass ? progress : nil)
-        }
-        return try IDDictionary(itemIDs: itemIDs, textualIDs: textual, tokenizer: tokenizer)
+        }, fallbackWords: { item in
+            WarmStartTargets.words(texts[item]).map { self.canonical($0.word) }
+        })
+        let dictionary = try IDDictionary(itemIDs: itemIDs, textualIDs: assignment.ids, tokenizer: tokenizer)
+        return GeneratedIDs(dictionary: dictionary, statistics: IDStatistics(dictionary: dictionary, decidedByFallback: assignment.decidedByFallback))
     }
 
     /// Candidate IDs, best first, for each source: decoded, normalised, and put in the tokenizer's canonical
@@ -85,9 +97,5 @@ public final class IDGenerator {
     }
 
     /// The normal form of an ID, spelled as the tokenizer decodes its own encoding.
-    public func canonical(_ text: String) -> String {
-        let normalised = UniqueIDAssignment.normalise(text)
-        guard !normalised.isEmpty else { return "" }
-        return UniqueIDAssignment.normalise(tokenizer.decode(tokenizer.encode(normalised)))
-    }
+    public func canonical(_ text: String) -> String { IDGenRec.canonical(text, tokenizer: tokenizer) }
 }

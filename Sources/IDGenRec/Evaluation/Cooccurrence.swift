@@ -1,0 +1,108 @@
+import RecData
+
+/// How often items follow one another closely in users' training sequences: the "people who bought this also
+/// bought" statistic, as a sparse, row-normalised matrix.
+///
+/// Counted on ``LeaveOneOutSplit/trainingSequence(ofUser:)`` only (each user's items but the last two), so no
+/// validation or test target is ever seen. Two items `d <= window` positions apart in a sequence add `1 / d` to
+/// each other's row (both directions: a purchase predicts its neighbours before and after it). Each row is then
+/// scaled to sum 1, so a popular item does not outvote a rare one it happens to sit next to.
+public struct CooccurrenceIndex: Sendable {
+    public let window: Int
+    public let numberOfItems: Int
+    /// Per item: neighbours ascending and their weights.
+    private let rows: [[(item: Int32, weight: Double)]]
+
+    public init(split: LeaveOneOutSplit, window: Int = 3) {
+        var counts = [[Int32: Double]](repeating: [:], count: split.dataset.numberOfItems)
+        for user in 0..<split.dataset.numberOfUsers {
+            let sequence = Array(split.trainingSequence(ofUser: user))
+            for (position, item) in sequence.enumerated() {
+                for distance in 1...max(window, 1) where position + distance < sequence.count {
+                    let other = sequence[position + distance]
+                    guard other != item else { continue }
+                    counts[Int(item)][other, default: 0] += 1 / Double(distance)
+                    counts[Int(other)][item, default: 0] += 1 / Double(distance)
+                }
+            }
+        }
+        rows = counts.map { row in
+            let total = row.values.reduce(0, +)
+            return row.map { (item: $0.key, weight: $0.value / total) }.sorted { $0.item < $1.item }
+        }
+        self.window = window
+        numberOfItems = split.dataset.numberOfItems
+    }
+
+    /// The row of `item`: its neighbours and their normalised weights.
+    public func neighbours(of item: Int32) -> [(item: Int32, weight: Double)] { rows[Int(item)] }
+}
+
+/// Scores every candidate for a history from its last few items' co-occurrence rows, the most recent weighing most
+/// (1, 1/2, 1/3, ...), optionally blended with text similarity to the last item.
+///
+/// `textWeight` 0 is the co-occurrence baseline; above 0, the blend, whose weight ``chooseTextWeight`` picks on
+/// the validation part.
+public struct CooccurrenceBaseline: Sendable {
+    public let cooccurrence: CooccurrenceIndex
+    public let text: TextSimilarityIndex?
+    public var recentItems = 3
+    public var textWeight: Double
+
+    public init(split: LeaveOneOutSplit, text: TextSimilarityIndex? = nil, textWeight: Double = 0) {
+        cooccurrence = CooccurrenceIndex(split: split)
+        self.text = text
+        self.textWeight = textWeight
+    }
+
+    /// The score of every item with one, for a history (oldest first).
+    public func scores(history: ArraySlice<Int32>) -> [Int32: Double] {
+        var scores: [Int32: Double] = [:]
+        for (age, item) in history.reversed().prefix(recentItems).enumerated() {
+            for (other, weight) in cooccurrence.neighbours(of: item) { scores[other, default: 0] += weight / Double(age + 1) }
+        }
+        if textWeight > 0, let text, let last = history.last {
+            for (other, similarity) in text.similarities(to: last) where other != last {
+                scores[other, default: 0] += textWeight * similarity
+            }
+        }
+        return scores
+    }
+
+    /// The top-`count` list per sample, highest score first (equal scores: lower index first), never an item in
+    /// `excluded` of that sample. Items without a score are not listed.
+    public func recommendations(for samples: [LeaveOneOutSplit.Sample], in split: LeaveOneOutSplit, count: Int,
+                                excludingHistory: Bool = true) throws(RankingEvaluationError) -> [[Int32]] {
+        try validateRecommendationCount(count)
+        return samples.map { sample in
+            let excluded = excludingHistory ? Set(split.allItemsBefore(sample)) : []
+            return TopItems.best(scores(history: split.history(of: sample)), count: count, excluding: excluded)
+        }
+    }
+
+    /// The text weight among `grid` with the best NDCG@10 on the validation part (ties: the smaller weight).
+    public static func chooseTextWeight(split: LeaveOneOutSplit, text: TextSimilarityIndex,
+                                        grid: [Double] = [0.02, 0.05, 0.1, 0.2, 0.5, 1], excludingHistory: Bool = true)
+        throws -> (weight: Double, validationNDCG: [Double: Double]) {
+        var baseline = CooccurrenceBaseline(split: split, text: text)
+        var results: [Double: Double] = [:]
+        for weight in grid {
+            baseline.textWeight = weight
+            let lists = try baseline.recommendations(for: split.validation, in: split, count: 10, excludingHistory: excludingHistory)
+            var ranking = try RankingEvaluation(cutoffs: [10])
+            try ranking.record(samples: split.validation, in: split, rankedItems: lists)
+            results[weight] = ranking.result().normalizedDiscountedCumulativeGain(at: 10) ?? 0
+        }
+        let best = grid.max { (results[$0]!, -$0) < (results[$1]!, -$1) }!
+        return (best, results)
+    }
+}
+
+/// Top-k selection over sparse scores.
+enum TopItems {
+    static func best(_ scores: [Int32: Double], count: Int, excluding excluded: Set<Int32>) -> [Int32] {
+        scores.filter { !excluded.contains($0.key) && $0.value > 0 }
+            .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .prefix(count).map(\.key)
+    }
+}

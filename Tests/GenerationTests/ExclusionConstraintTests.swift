@@ -1,0 +1,56 @@
+import Generation
+import XCTest
+
+/// A user's history items must never come out of constrained search: the exclusion closes exactly the edges
+/// that lead only to excluded sequences.
+final class ExclusionConstraintTests: XCTestCase {
+    /// Four items as decoder sequences (start 0, eos 1): two share the prefix 10, one is alone under 20, one
+    /// under 30 with a sibling that is itself a prefix-free path.
+    let items: [[Int32]] = [[0, 10, 11, 1], [0, 10, 12, 1], [0, 20, 21, 1], [0, 30, 1]]
+    var trie: PrefixTrie<Int32> { PrefixTrie(items) }
+
+    func testRemovingOneOfTwoSiblingsClosesOnlyItsLastEdge() {
+        let emptied = trie.edgesEmptied(byRemoving: [items[0]])
+        XCTAssertEqual(emptied.count, 1)
+        XCTAssertEqual(emptied[trie.node(for: [0, 10])!], [11])
+    }
+
+    func testRemovingEveryItemUnderAPrefixClosesThePrefixItself() {
+        let emptied = trie.edgesEmptied(byRemoving: [items[0], items[1], items[2]])
+        // 10 and 20 lead nowhere now; the edges below them are unreachable and need no entry.
+        XCTAssertEqual(Set(emptied[trie.node(for: [0])!] ?? []), [10, 20])
+        XCTAssertNil(emptied[trie.node(for: [0, 10])!])
+    }
+
+    func testRepeatsAndUnknownSequencesAreIgnored() {
+        let emptied = trie.edgesEmptied(byRemoving: [items[2], items[2], [0, 99, 1]])
+        XCTAssertEqual(emptied[trie.node(for: [0])!], [20])
+        XCTAssertEqual(emptied.count, 1)
+    }
+
+    func testConstraintPerInput() {
+        let constraint = ExcludingPrefixTrieConstraint(trie: trie, excluded: [[items[0]], [], [items[3], items[2]]], endOfSequenceTokenID: 1)
+        XCTAssertEqual(Array(constraint.allowedTokens(input: 0, prefix: [0])), [10, 20, 30])
+        XCTAssertEqual(Array(constraint.allowedTokens(input: 0, prefix: [0, 10])), [12])
+        XCTAssertEqual(Array(constraint.allowedTokens(input: 1, prefix: [0, 10])), [11, 12])
+        XCTAssertEqual(Array(constraint.allowedTokens(input: 2, prefix: [0])), [10])
+        // A finished sequence (or one off the trie) may only pad with eos.
+        XCTAssertEqual(Array(constraint.allowedTokens(input: 0, prefix: [0, 10, 12, 1])), [1])
+        XCTAssertEqual(Array(constraint.allowedTokens(input: 0, prefix: [0, 77])), [1])
+    }
+
+    /// Every path the constraint allows, walked exhaustively, ends in an item that is not excluded.
+    func testEveryAllowedPathEndsInAnAllowedItem() {
+        let excluded = [items[1], items[3]]
+        let constraint = ExcludingPrefixTrieConstraint(trie: trie, excluded: [excluded], endOfSequenceTokenID: 1)
+        var finished: [[Int32]] = []
+        var frontier: [[Int32]] = [[0]]
+        while let prefix = frontier.popLast() {
+            for token in constraint.allowedTokens(input: 0, prefix: prefix) {
+                let next = prefix + [token]
+                if token == 1 { finished.append(next) } else { frontier.append(next) }
+            }
+        }
+        XCTAssertEqual(Set(finished), Set([items[0], items[2]]))
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import XCTest
+@testable import IDGenRec
+import RecData
+import Tokenization
+
+/// The ID designs behind ``ItemIDSource``: title words, fixed dictionaries, and a fixed dictionary through a
+/// whole run (train, evaluate, recommend, export).
+final class IDSourceTests: XCTestCase {
+    func testTitleWordsShareTheBrandPrefixAndStayUnique() throws {
+        // Lower case: the test's small vocabulary has no capitals.
+        let items = [Item(id: "a", title: "dune maple+grove birch cedar"), Item(id: "b", title: "dune maple+grove ember cedar"),
+                     Item(id: "c", title: "dune dune maple"), Item(id: "d", title: "!!!"), Item(id: "e", title: "dune maple+grove birch cedar")]
+        let catalogue = try Catalogue(items: items)
+        let tokenizer = try EndToEndTests.tokenizer(for: EndToEndTests.cyclicSplit(users: 10))
+        let generated = try TitleWords(tokenizer: tokenizer, minimumWords: 3).ids(for: catalogue, progress: nil)
+        let ids = generated.dictionary.textualIDs
+        XCTAssertEqual(ids[0], "dune maple grove")
+        XCTAssertEqual(ids[1], "dune maple grove ember", "a collision takes the item's next word")
+        XCTAssertEqual(ids[2], "dune maple", "a word is kept once")
+        XCTAssertEqual(ids[3], "item", "an item without words still gets an ID")
+        XCTAssertEqual(ids[4], "dune maple grove birch")
+        XCTAssertEqual(Set(ids).count, 5)
+        XCTAssertEqual(generated.statistics.repeatedWordShare, 0)
+        XCTAssertEqual(generated.statistics.fallbackShare, 3.0 / 5, "b and e collided, d had no words")
+    }
+
+    func testFixedDictionaryMustCoverTheCatalogue() throws {
+        let split = try EndToEndTests.cyclicSplit(users: 10)
+        let tokenizer = try EndToEndTests.tokenizer(for: split)
+        let catalogue = split.dataset.catalogue
+        let dictionary = try IDDictionary(itemIDs: catalogue.items.map(\.id).reversed(),
+                                          textualIDs: catalogue.items.indices.map { "amber \($0)" }, tokenizer: tokenizer)
+        let source = FixedDictionary(dictionary: dictionary, origin: "ids.tsv")
+        XCTAssertEqual(source.design, .fixed)
+        let aligned = try source.ids(for: catalogue, progress: nil).dictionary
+        XCTAssertEqual(aligned.itemIDs, catalogue.items.map(\.id), "reordered to the catalogue")
+        let partial = try IDDictionary(itemIDs: ["item0"], textualIDs: ["amber"], tokenizer: tokenizer)
+        XCTAssertThrowsError(try FixedDictionary(dictionary: partial, origin: "ids.tsv").ids(for: catalogue, progress: nil)) {
+            XCTAssertTrue("\($0)".contains("ids.tsv") && "\($0)".contains("item1"), "\($0)")
+        }
+    }
+
+    /// A run on a fixed dictionary, end to end: no generator phase, the dictionary kept as given, evaluation and
+    /// recommendation through it; a zero-shot request is refused with what to do instead.
+    func testFixedDictionaryThroughARun() throws {
+        let split = try EndToEndTests.cyclicSplit(users: 60)
+        let tokenizer = try EndToEndTests.tokenizer(for: split)
+        let catalogue = split.dataset.catalogue
+        let dictionary = try IDDictionary(itemIDs: catalogue.items.map(\.id), textualIDs: catalogue.items.indices.map { "grove \($0)" },
+                                          tokenizer: tokenizer)
+        var configuration = EndToEndTests.tinyConfiguration()
+        configuration.recommenderEpochs = 1
+        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("fixed-\(UUID().uuidString)"))
+        defer { try? FileManager.default.removeItem(at: run.url) }
+        let trainer = try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokenizer, run: run, fixedIDs: dictionary)
+        XCTAssertEqual(trainer.phases, [.recommender(round: 1)])
+        try trainer.train()
+        let session = try RunSession(run: run)
+        XCTAssertEqual(session.configuration.idDesign, .fixed)
+        XCTAssertEqual(session.ids, dictionary)
+        let result = try Evaluator(recommender: session.recommender, ids: session.ids, beams: 20).evaluate(split: split, samples: split.test).result()
+        XCTAssertEqual(result.users, split.test.count)
+        XCTAssertThrowsError(try session.generateIDs(for: catalogue)) { XCTAssertTrue("\($0)".contains("--ids"), "\($0)") }
+        let log = try String(contentsOf: run.logURL, encoding: .utf8)
+        XCTAssertTrue(log.contains("\"design\":\"fixed\""), "ID statistics are logged")
+    }
+}
