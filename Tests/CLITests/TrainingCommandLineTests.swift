@@ -18,7 +18,7 @@ final class TrainingCommandLineTests: XCTestCase {
         let shape = #"{"modelWidth": 16, "heads": 2, "headWidth": 8, "feedForwardWidth": 32, "encoderLayers": 1, "decoderLayers": 1}"#
         let configuration = """
         {"generator": \(shape), "recommender": \(shape), "warmStartEpochs": 2, "rounds": 2, "recommenderEpochs": 1,
-         "idEpochs": 1, "validationUsers": 10, "evaluationBeams": 5, "generatorSettings": {"candidates": 3, "maximumIDTokens": 4,
+         "idEpochs": 1, "validationUsers": 10, "evaluationBeams": 20, "generatorSettings": {"candidates": 3, "maximumIDTokens": 4,
          "maximumTextTokens": 32, "batchSize": 16}}
         """
         try Data(configuration.utf8).write(to: directory.appendingPathComponent("tiny.json"))
@@ -39,12 +39,22 @@ final class TrainingCommandLineTests: XCTestCase {
         XCTAssertTrue(result.error.contains("--resume"), result.error)
         XCTAssertEqual(try CommandLine.run(["train", "--data", data, "--out", run, "--resume"]).status, 0)
 
-        result = try CommandLine.run(["evaluate", "--model", run, "--data", data, "--split", "test", "--beams", "5", "--json"])
+        // Too few beams for HR@20 is refused, not answered wrongly.
+        result = try CommandLine.run(["evaluate", "--model", run, "--data", data, "--beams", "5"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.error.contains("--beams 5 cannot measure HR@20"), result.error)
+        // The model and every baseline, one JSON line each, under the same protocol.
+        result = try CommandLine.run(["evaluate", "--model", run, "--data", data, "--split", "validation", "--baselines", "--json"])
         XCTAssertEqual(result.status, 0, result.error)
-        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
-        for key in ["users", "hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20"] { XCTAssertNotNil(metrics[key], key) }
-        XCTAssertEqual(metrics["users"] as? Int, 40)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/evaluation-test.ranks.tsv"))
+        let rows = try result.output.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(rows.map { $0["model"] as? String }, [run, "popular", "text", "cooc", "cooc-text"])
+        for row in rows {
+            for key in ["users", "hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20"] { XCTAssertNotNil(row[key], key) }
+            XCTAssertEqual(row["users"] as? Int, 40)
+            XCTAssertEqual(row["history_excluded"] as? Bool, true)
+        }
+        XCTAssertNotNil(rows[4]["text_weight"], "the blend's weight, chosen on validation, is reported")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/evaluation-data-validation.ranks.tsv"))
 
         result = try CommandLine.run(["recommend", "--model", run, "--history", "i1,i4", "-k", "3", "--beams", "5", "--json"])
         XCTAssertEqual(result.status, 0, result.error)
@@ -62,7 +72,7 @@ final class TrainingCommandLineTests: XCTestCase {
         XCTAssertEqual(lines.count, 24)
         let generated = directory.appendingPathComponent("generated.tsv").path
         XCTAssertEqual(try CommandLine.run(["ids", "generate", "--model", run, "--data", data, "--out", generated]).status, 0)
-        XCTAssertEqual(try CommandLine.run(["evaluate", "--model", run, "--data", data, "--zero-shot", "--beams", "5", "--out",
+        XCTAssertEqual(try CommandLine.run(["evaluate", "--model", run, "--data", data, "--zero-shot", "--beams", "5", "--cutoffs", "1", "5", "--out",
                                             directory.appendingPathComponent("zs.json").path]).status, 0)
     }
 
