@@ -65,12 +65,6 @@ public struct IDDictionary: Sendable, Equatable {
         }
         return try IDDictionary(itemIDs: catalogue.items.map(\.id), textualIDs: textual, tokenIDs: tokens)
     }
-
-    /// Mean and maximum tokens per ID.
-    public var tokenStatistics: (mean: Double, maximum: Int) {
-        let lengths = tokenIDs.map(\.count)
-        return (Double(lengths.reduce(0, +)) / Double(max(lengths.count, 1)), lengths.max() ?? 0)
-    }
 }
 
 /// What went wrong in ID generation, training, evaluation or a run's files.

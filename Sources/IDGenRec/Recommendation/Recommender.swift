@@ -19,6 +19,9 @@ public final class Recommender {
         public var maximumHistoryItems = 20
         /// Tokens of input at most; the oldest items are dropped first to fit.
         public var maximumSourceTokens = 256
+        /// How candidates are ranked: summed log-probability divided by length to this power (1: the mean per
+        /// token, transformers' default and IDGenRec's; 0: the plain sum, which favours short IDs).
+        public var lengthPenalty: Float = 1
 
         public init() {}
 
@@ -26,9 +29,10 @@ public final class Recommender {
             self.init()
             let c = try decoder.container(keyedBy: CodingKeys.self)
             try c.take(.maximumHistoryItems, &maximumHistoryItems); try c.take(.maximumSourceTokens, &maximumSourceTokens)
+            try c.take(.lengthPenalty, &lengthPenalty)
         }
 
-        enum CodingKeys: String, CodingKey { case maximumHistoryItems, maximumSourceTokens }
+        enum CodingKeys: String, CodingKey { case maximumHistoryItems, maximumSourceTokens, lengthPenalty }
     }
 
     public init(model: T5Model, tokenizer: any Tokenizer, settings: Settings = Settings()) {
@@ -82,7 +86,8 @@ public final class Recommender {
         exclusion: CandidateExclusion = .history, batchSize: Int = 64, progress: ((Int, Int) -> Void)? = nil
     ) throws -> [[Recommendation]] {
         let configuration = GenerationConfiguration(
-            maxNewTokens: catalogue.longestID + 1, numberOfBeams: max(beams, count), numberOfReturnSequences: max(beams, count))
+            maxNewTokens: catalogue.longestID + 1, numberOfBeams: max(beams, count), numberOfReturnSequences: max(beams, count),
+            lengthPenalty: settings.lengthPenalty)
         // Similar lengths together: less padding in the encoder.
         let order = histories.indices.sorted { histories[$0].count < histories[$1].count }
         var results = [[Recommendation]](repeating: [], count: histories.count)

@@ -5,6 +5,7 @@ import RecData
 import TensorEngine
 
 extension Baseline: ExpressibleByArgument {}
+extension IDDesign: ExpressibleByArgument {}
 
 /// `idgenrec evaluate`: HR@k and NDCG@k with full ranking through the trie, leave-one-out, for a run and the
 /// baselines under one protocol (history items never recommended, unless `--allow-repeats`).
@@ -23,6 +24,7 @@ struct EvaluateCommand: ParsableCommand {
             help: "Baselines to evaluate too (or instead of --model): \(Baseline.allCases.map(\.rawValue).joined(separator: ", ")).")
     var baseline: [Baseline] = []
     @Flag(help: "Evaluate every baseline too.") var baselines = false
+    @Option(help: "Rank candidates by summed log-probability / length^P (default: the run's setting, 1).") var lengthPenalty: Float?
     @Flag(help: "Let users be recommended items already in their history (for data with repeat purchases).") var allowRepeats = false
     @Option(help: "Item-ID dictionary to use instead of the run's (tsv, csv or jsonl).") var ids: String?
     @Flag(help: "The dataset's catalogue is new to the run: generate its IDs with the run's generator, train nothing.") var zeroShot = false
@@ -57,13 +59,16 @@ struct EvaluateCommand: ParsableCommand {
             let session = try RunSession(run: RunDirectory(URL(fileURLWithPath: model)))
             let dictionary: IDDictionary
             if zeroShot {
-                dictionary = try session.generateIDs(for: data.dataset.catalogue, progress: bar.counter("generating IDs")).dictionary
+                let generated = try session.generateIDs(for: data.dataset.catalogue, progress: bar.counter("generating IDs"))
+                bar.handle(.message("IDs for \(self.data): \(generated.statistics)"))
+                dictionary = generated.dictionary
             } else if let ids {
                 dictionary = try IDDictionary.read(from: URL(fileURLWithPath: ids), tokenizer: session.tokenizer)
                     .aligned(to: data.dataset.catalogue, source: ids)
             } else {
                 dictionary = try session.ids.aligned(to: data.dataset.catalogue, source: "\(model)/checkpoint/ids.jsonl")
             }
+            if let lengthPenalty { session.recommender.settings.lengthPenalty = lengthPenalty }
             var evaluator = try Evaluator(recommender: session.recommender, ids: dictionary, beams: beams, cutoffs: cutoffs)
             evaluator.excludingHistory = !allowRepeats
             evaluator.batchSize = batchSize
@@ -82,6 +87,7 @@ struct EvaluateCommand: ParsableCommand {
             record["zero_shot"] = zeroShot
             record["history_excluded"] = !allowRepeats
             record["beams"] = beams
+            record["length_penalty"] = Double(session.recommender.settings.lengthPenalty)
             record["seconds"] = (seconds * 10).rounded() / 10
             try AtomicFile.write(JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .prettyPrinted]),
                                  to: URL(fileURLWithPath: resultPath))

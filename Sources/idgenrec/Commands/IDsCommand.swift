@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
 import IDGenRec
+import Tokenization
 
 /// `idgenrec ids generate|export`: item-ID dictionaries.
 struct IDsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ids", abstract: "Generate or export item-ID dictionaries.",
-                                                    subcommands: [Generate.self, Export.self])
+                                                    subcommands: [Generate.self, Export.self, TitleWordsCommand.self])
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "IDs for any catalogue, by a run's ID design (its generator, or its title-word rule).")
@@ -36,6 +37,30 @@ struct IDsCommand: ParsableCommand {
             let ids = try RunSession(run: RunDirectory(URL(fileURLWithPath: model))).ids
             try write(ids, to: out, format: format)
             print("\(IDStatistics(dictionary: ids)): \(out)")
+        }
+    }
+}
+
+extension IDsCommand {
+    struct TitleWordsCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "title-words", abstract: "Training-free IDs from each item's leading title words (usable with `train --ids`).")
+        @Option(help: "Dataset folder whose catalogue gets IDs.") var data: String
+        @Option(help: "Output file.") var out: String
+        @Option(help: "SentencePiece model the IDs are spelled for.") var tokenizer = "vocab/idgenrec-8k.model"
+        @Option(help: "Leading content words per ID before collisions lengthen it.") var words = 3
+        @Option(help: "tsv, jsonl or csv (default: from --out's extension, else tsv).") var format: IDDictionaryFormat?
+
+        func validate() throws {
+            guard (1...16).contains(words) else { throw ValidationError("--words must be in 1...16") }
+        }
+
+        func run() throws {
+            let catalogue = try loadSplit(data).dataset.catalogue
+            let tokens = try SentencePieceTokenizer(contentsOf: URL(fileURLWithPath: tokenizer))
+            let generated = try TitleWords(tokenizer: tokens, minimumWords: words).ids(for: catalogue, progress: nil)
+            try write(generated.dictionary, to: out, format: format)
+            print("\(generated.statistics): \(out)")
         }
     }
 }

@@ -15,13 +15,18 @@ struct QuickstartCommand: ParsableCommand {
     @Option(help: "Dataset folder.") var data = "data/beauty-sample"
     @Option(help: "SentencePiece model.") var tokenizer = "vocab/idgenrec-8k.model"
 
-    /// Sized to finish in under 10 minutes on 2 cores.
+    /// Sized to finish in under 10 minutes on 2 cores: the whole method (warm start, two rounds of recommender
+    /// and ID phases) with the recommender settings of the Beauty recipe.
     static var quickConfiguration: TrainingConfiguration {
         var configuration = TrainingConfiguration()
         configuration.rounds = 2
         configuration.warmStartEpochs = 10
-        configuration.recommenderEpochs = 3
-        configuration.validationUsers = 500
+        configuration.warmStartWords = 3
+        configuration.recommenderEpochs = 5
+        configuration.recommenderSettings.maximumHistoryItems = 8
+        configuration.recommenderSettings.maximumSourceTokens = 64
+        configuration.recommenderSettings.lengthPenalty = 0
+        configuration.validationUsers = 0
         return configuration
     }
 
@@ -43,17 +48,12 @@ struct QuickstartCommand: ParsableCommand {
         let ranking = try Evaluator(recommender: session.recommender, ids: session.ids, beams: 20)
             .evaluate(split: split, samples: split.test, progress: bar.counter("evaluating the test split"))
         bar.finishLine()
-        print("\nTest split, \(split.test.count) users, full ranking over \(split.dataset.numberOfItems) items:")
-        print("                    HR@5    NDCG@5  HR@10   NDCG@10 HR@20   NDCG@20")
-        let rows: [(String, RankingResult)] = [
-            ("IDGenRec (this run)", ranking.result()),
-            ("most popular", try Baseline.popular.evaluate(split: split, samples: split.test, count: 20).ranking.result()),
-            ("text similarity", try Baseline.text.evaluate(split: split, samples: split.test, count: 20).ranking.result()),
-        ]
-        for (name, result) in rows {
-            let values: [Double] = [5, 10, 20].flatMap { [result.hitRate(at: $0) ?? 0, result.normalizedDiscountedCumulativeGain(at: $0) ?? 0] }
-            print(name.padding(toLength: 20, withPad: " ", startingAt: 0) + values.map { String(format: "%.4f  ", $0) }.joined())
+        var rows: [(name: String, result: RankingResult, notes: [String: Double])] = [("IDGenRec (this run)", ranking.result(), [:])]
+        for baseline in Baseline.allCases {
+            let outcome = try baseline.evaluate(split: split, samples: split.test, count: 20)
+            rows.append((baseline.rawValue, outcome.ranking.result(), outcome.notes))
         }
+        print("\n" + ResultTable.text(rows: rows, title: "Test split, \(split.test.count) users, full ranking over \(split.dataset.numberOfItems) items, history excluded:"))
         let sample = split.test[0]
         let history = split.history(of: sample).map { split.dataset.catalogue[$0].id }
         print("\nA user's last items, then the top 5 recommendations (idgenrec recommend --model \(out) --history ...):")

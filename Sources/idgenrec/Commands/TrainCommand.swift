@@ -22,6 +22,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Validation users after each recommender phase (0 = all).") var validationUsers: Int?
     @Option(help: "Random seed.") var seed: UInt64?
     @Option(help: "Engine threads.") var threads: Int?
+    @Option(help: "Where item IDs come from: \(IDDesign.allCases.filter { $0 != .fixed }.map(\.rawValue).joined(separator: ", ")) (default: the configuration's, learned).")
+    var idDesign: IDDesign?
     @Option(help: "Train the recommender on this fixed ID dictionary (tsv, csv or jsonl) instead of learning IDs.") var ids: String?
     @Flag(help: "Continue the run in --out from its checkpoint.") var resume = false
 
@@ -44,6 +46,10 @@ struct TrainCommand: ParsableCommand {
             if let learningRate { configuration.recommenderLearningRate = learningRate }
             if let validationUsers { configuration.validationUsers = validationUsers }
             if let seed { configuration.seed = seed }
+            if let idDesign {
+                guard idDesign != .fixed else { throw ValidationError("--id-design fixed: pass the dictionary with --ids FILE instead") }
+                configuration.idDesign = idDesign
+            }
             let tokens = try SentencePieceTokenizer(contentsOf: URL(fileURLWithPath: tokenizer))
             let fixed = try ids.map { try IDDictionary.read(from: URL(fileURLWithPath: $0), tokenizer: tokens) }
             trainer = try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokens, run: runDirectory,
