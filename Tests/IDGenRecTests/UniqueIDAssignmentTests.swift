@@ -39,16 +39,28 @@ final class UniqueIDAssignmentTests: XCTestCase {
     }
 
     func testStatisticsCountRepeatsAndFallbacks() throws {
-        let tokenizer = try EndToEndTests.tokenizer(for: EndToEndTests.cyclicSplit(users: 10))
         let dictionary = try IDDictionary(itemIDs: ["a", "b", "c", "d"], textualIDs: ["amber amber", "birch cedar", "dune", "ember fjord grove"],
-                                          tokenizer: tokenizer)
+                                          tokenIDs: [[5, 5], [6, 7], [8, 8, 9], [10, 11, 12]])
         let statistics = IDStatistics(dictionary: dictionary, decidedByFallback: 1)
         XCTAssertEqual(statistics.items, 4)
         XCTAssertEqual(statistics.meanWords, 2)
+        XCTAssertEqual(statistics.meanTokens, 2.5)
+        XCTAssertEqual(statistics.maximumTokens, 3)
         XCTAssertEqual(statistics.repeatedWordShare, 0.25)
+        XCTAssertEqual(statistics.repeatedTokenShare, 0.5)
         XCTAssertEqual(statistics.fallbackShare, 0.25)
-        XCTAssertEqual(statistics.maximumTokens, dictionary.tokenIDs.map(\.count).max())
-        XCTAssertTrue(statistics.description.contains("25.0% repeat a word"))
+        XCTAssertTrue(statistics.description.contains("25.0% repeat a word, 50.0% a token"), statistics.description)
+    }
+
+    func testCanonicalFormRepeatsNoTokenBackToBack() throws {
+        let tokenizer = try EndToEndTests.tokenizer(for: EndToEndTests.cyclicSplit(users: 10))
+        let drifting = "maple eeeeeeee"
+        let pieces = tokenizer.encode(drifting)
+        XCTAssertTrue(zip(pieces, pieces.dropFirst()).contains { $0 == $1 }, "the test needs a piece repeated back to back: \(pieces)")
+        let id = canonical(drifting, tokenizer: tokenizer)
+        let tokens = tokenizer.encode(id)
+        XCTAssertFalse(zip(tokens, tokens.dropFirst()).contains { $0 == $1 }, "\(id) → \(tokens)")
+        XCTAssertTrue(id.hasPrefix("maple "), id)
     }
 
     func testNormalisationStripsPunctuationAndSpacing() {

@@ -91,9 +91,13 @@ public struct TitleWords: ItemIDSource {
     }
 }
 
-/// An ID's normal form, spelled as the tokenizer decodes its own encoding (equal strings, equal tokens).
+/// An ID's normal form, spelled as the tokenizer decodes its own encoding (equal strings, equal tokens), with no
+/// token and no word directly repeating itself: a generator that drifts writes `sukiukiukiuki` (one piece
+/// repeated inside a word), which this reads as `suki`.
 func canonical(_ text: String, tokenizer: any Tokenizer) -> String {
     let normalised = UniqueIDAssignment.wellFormed(text)
     guard !normalised.isEmpty else { return "" }
-    return UniqueIDAssignment.wellFormed(tokenizer.decode(tokenizer.encode(normalised)))
+    var tokens: [Int32] = []
+    for token in tokenizer.encode(normalised) where tokens.last != token { tokens.append(token) }
+    return UniqueIDAssignment.wellFormed(tokenizer.decode(tokens))
 }
