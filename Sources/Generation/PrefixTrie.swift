@@ -34,6 +34,7 @@ public struct PrefixTrie<Element: Comparable & Hashable & Sendable>: Sendable {
     @discardableResult
     public mutating func insert(_ sequence: some Collection<Element>) -> Bool {
         var node = 0
+        var path = [0]
         for element in sequence {
             let (found, position) = Self.search(childElements[node], for: element)
             if found {
@@ -48,16 +49,12 @@ public struct PrefixTrie<Element: Comparable & Hashable & Sendable>: Sendable {
                 childNodes[node].insert(Int32(child), at: position)
                 node = child
             }
+            path.append(node)
         }
         if terminal[node] { return false }
         terminal[node] = true
         count += 1
-        var path = 0
-        completions[0] += 1
-        for element in sequence {
-            path = childNode(path, element)!
-            completions[path] += 1
-        }
+        for visited in path { completions[visited] += 1 }
         return true
     }
 

@@ -211,7 +211,7 @@ struct CooccurrenceBaselineTests {
         // e shares "blue sky" with c (cosine .655) but never co-occurs: a heavy text weight puts it first.
         #expect(try CooccurrenceBaseline(split: split, text: text, textWeight: 1).recommendations(for: [sample], in: split, count: 5) == [[4, 3]])
         #expect(try CooccurrenceBaseline(split: split, text: text, textWeight: 0.1).recommendations(for: [sample], in: split, count: 5) == [[3, 4]])
-        let choice = try CooccurrenceBaseline.chooseTextWeight(split: split, text: text)
+        let choice = try CooccurrenceBaseline(split: split, text: text).chooseTextWeight(split: split)
         #expect(choice.validationNDCG.count == 6)
         #expect(choice.validationNDCG[choice.weight] == choice.validationNDCG.values.max())
     }

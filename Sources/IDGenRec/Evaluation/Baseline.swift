@@ -43,11 +43,10 @@ public enum Baseline: String, CaseIterable, Sendable, Codable {
         case .cooc:
             lists = try CooccurrenceBaseline(split: split).recommendations(for: samples, in: split, count: count, excludingHistory: excludingHistory)
         case .coocText:
-            let index = TextSimilarityIndex(catalogue: split.dataset.catalogue)
-            let (weight, _) = try CooccurrenceBaseline.chooseTextWeight(split: split, text: index, excludingHistory: excludingHistory)
-            notes["text_weight"] = weight
-            lists = try CooccurrenceBaseline(split: split, text: index, textWeight: weight)
-                .recommendations(for: samples, in: split, count: count, excludingHistory: excludingHistory)
+            var blend = CooccurrenceBaseline(split: split, text: TextSimilarityIndex(catalogue: split.dataset.catalogue))
+            blend.textWeight = try blend.chooseTextWeight(split: split, excludingHistory: excludingHistory).weight
+            notes["text_weight"] = blend.textWeight
+            lists = try blend.recommendations(for: samples, in: split, count: count, excludingHistory: excludingHistory)
         }
         var ranking = try RankingEvaluation(cutoffs: cutoffs)
         try ranking.record(samples: samples, in: split, rankedItems: lists)

@@ -57,15 +57,27 @@ public struct CooccurrenceBaseline: Sendable {
 
     /// The score of every item with one, for a history (oldest first).
     public func scores(history: ArraySlice<Int32>) -> [Int32: Double] {
+        blend(cooccurrenceScores(history: history), textSimilarities(history: history), textWeight: textWeight)
+    }
+
+    /// The co-occurrence part of ``scores(history:)``.
+    func cooccurrenceScores(history: ArraySlice<Int32>) -> [Int32: Double] {
         var scores: [Int32: Double] = [:]
         for (age, item) in history.reversed().prefix(recentItems).enumerated() {
             for (other, weight) in cooccurrence.neighbours(of: item) { scores[other, default: 0] += weight / Double(age + 1) }
         }
-        if textWeight > 0, let text, let last = history.last {
-            for (other, similarity) in text.similarities(to: last) where other != last {
-                scores[other, default: 0] += textWeight * similarity
-            }
-        }
+        return scores
+    }
+
+    /// The text part: every item's similarity to the last history item (not the item itself).
+    func textSimilarities(history: ArraySlice<Int32>) -> [(item: Int32, similarity: Double)] {
+        guard textWeight > 0, let text, let last = history.last else { return [] }
+        return text.similarities(to: last).filter { $0.item != last }
+    }
+
+    private func blend(_ cooccurrence: [Int32: Double], _ text: [(item: Int32, similarity: Double)], textWeight: Double) -> [Int32: Double] {
+        var scores = cooccurrence
+        for (other, similarity) in text { scores[other, default: 0] += textWeight * similarity }
         return scores
     }
 
@@ -81,14 +93,19 @@ public struct CooccurrenceBaseline: Sendable {
     }
 
     /// The text weight among `grid` with the best NDCG@10 on the validation part (ties: the smaller weight).
-    public static func chooseTextWeight(split: LeaveOneOutSplit, text: TextSimilarityIndex,
-                                        grid: [Double] = [0.02, 0.05, 0.1, 0.2, 0.5, 1], excludingHistory: Bool = true)
-        throws -> (weight: Double, validationNDCG: [Double: Double]) {
-        var baseline = CooccurrenceBaseline(split: split, text: text)
+    /// Each validation sample's co-occurrence scores and text similarities are computed once and blended per weight.
+    public func chooseTextWeight(split: LeaveOneOutSplit, grid: [Double] = [0.02, 0.05, 0.1, 0.2, 0.5, 1],
+                                 excludingHistory: Bool = true) throws -> (weight: Double, validationNDCG: [Double: Double]) {
+        var withText = self
+        withText.textWeight = 1
+        let parts = split.validation.map { sample in
+            let history = split.history(of: sample)
+            return (cooccurrence: cooccurrenceScores(history: history), text: withText.textSimilarities(history: history),
+                    excluded: excludingHistory ? Set(split.allItemsBefore(sample)) : [])
+        }
         var results: [Double: Double] = [:]
         for weight in grid {
-            baseline.textWeight = weight
-            let lists = try baseline.recommendations(for: split.validation, in: split, count: 10, excludingHistory: excludingHistory)
+            let lists = parts.map { TopItems.best(blend($0.cooccurrence, $0.text, textWeight: weight), count: 10, excluding: $0.excluded) }
             var ranking = try RankingEvaluation(cutoffs: [10])
             try ranking.record(samples: split.validation, in: split, rankedItems: lists)
             results[weight] = ranking.result().normalizedDiscountedCumulativeGain(at: 10) ?? 0

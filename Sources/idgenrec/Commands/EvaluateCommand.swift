@@ -52,7 +52,7 @@ struct EvaluateCommand: ParsableCommand {
         if users > 0 { samples = Array(samples.prefix(users)) }
         let bar = ProgressBar()
         let count = cutoffs.max()!
-        var rows: [(name: String, result: RankingResult, notes: [String: Double], seconds: Double)] = []
+        var rows: [(name: String, result: RankingResult, notes: [String: Double])] = []
 
         if let model {
             let started = Date()
@@ -76,7 +76,7 @@ struct EvaluateCommand: ParsableCommand {
             bar.finishLine()
             let result = ranking.result(model: model, split: part.rawValue)
             let seconds = Date().timeIntervalSince(started)
-            rows.append(("model", result, [:], seconds))
+            rows.append(("model", result, [:]))
             let dataset = URL(fileURLWithPath: self.data).standardizedFileURL.lastPathComponent
             let resultPath = out ?? "\(model)/evaluation-\(dataset)-\(part.rawValue)\(zeroShot ? "-zero-shot" : "").json"
             var record: [String: Any] = result.metrics
@@ -95,11 +95,9 @@ struct EvaluateCommand: ParsableCommand {
             if !json { print("results in \(resultPath)") }
         }
         for baseline in baselines ? Baseline.allCases : baseline {
-            let started = Date()
             let outcome = try baseline.evaluate(split: data, samples: samples, count: count, excludingHistory: !allowRepeats,
                                                 cutoffs: cutoffs)
-            rows.append((baseline.rawValue, outcome.ranking.result(model: baseline.rawValue, split: part.rawValue), outcome.notes,
-                         Date().timeIntervalSince(started)))
+            rows.append((baseline.rawValue, outcome.ranking.result(model: baseline.rawValue, split: part.rawValue), outcome.notes))
         }
 
         if json {
