@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "TensorEngine"),
         .target(name: "NN", dependencies: ["TensorEngine"]),
         .target(name: "T5", dependencies: ["TensorEngine", "NN", "Generation"]),
-        .target(name: "Generation"),
+        .target(name: "Generation", dependencies: ["TensorEngine"]),
         .target(name: "Tokenization", dependencies: ["CSentencePiece"]),
         .target(name: "RecData", dependencies: ["CZlib"]),
         .target(name: "IDGenRec", dependencies: ["TensorEngine", "NN", "T5", "Generation", "Tokenization", "RecData"]),

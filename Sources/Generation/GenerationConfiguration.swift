@@ -1,4 +1,5 @@
 import Foundation
+import TensorEngine
 
 /// When beam search stops working on an input, with the meanings of transformers' `early_stopping`.
 public enum EarlyStopping: Sendable, Hashable {
@@ -123,6 +124,10 @@ extension Seq2SeqModel {
         constraint: (any TokenConstraint)? = nil
     ) throws -> [[GeneratedSequence]] {
         try configuration.validate()
+        // Beam bookkeeping holds a few score rows over the whole vocabulary per beam: refuse counts that cannot fit.
+        let rows = Double(inputs.count) * Double(configuration.numberOfBeams)
+        try MemoryBudget.check(rows * Double(vocabularySize) * 4 * 4 + rows * Double(configuration.maxNewTokens) * 16,
+                               for: "\(configuration.numberOfBeams) beams over \(inputs.count) input(s)", fix: "use fewer beams or a smaller batch")
         if configuration.numberOfBeamGroups > 1 {
             return try DiverseBeamSearch(configuration: configuration).generate(model: self, inputs: inputs, constraint: constraint)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TensorEngine
 
 /// A T5's shape and conventions, read from and written to transformers' `config.json`.
 public struct T5Configuration: Codable, Equatable, Sendable {
@@ -136,6 +137,8 @@ public struct T5Configuration: Codable, Equatable, Sendable {
             try check(id >= 0 && Int(id) < vocabularySize, name, id, "a token id below vocab_size")
         }
         _ = try feedForwardKind()
+        try MemoryBudget.check(4 * parameterCount, for: "a T5 of \(Int(parameterCount)) parameters",
+                               fix: "lower d_model, d_ff, the layer counts or vocab_size")
     }
 }
 
@@ -151,5 +154,38 @@ public enum T5Error: Error, CustomStringConvertible {
         case .checkpoint(let path, let reason): return "\(path): \(reason)"
         case .invalidInput(let reason): return "invalid model input: \(reason)"
         }
+    }
+}
+
+/// What a model of this shape costs in memory: the estimates ``MemoryBudget`` checks before anything is allocated.
+extension T5Configuration {
+    /// Parameters, as the model allocates them.
+    public var parameterCount: Double {
+        let d = Double(modelWidth), inner = Double(heads * headWidth), ff = Double(feedForwardWidth)
+        let gated = feedForwardProjection.hasPrefix("gated")
+        let feedForward = (gated ? 3 : 2) * d * ff, attention = 4 * d * inner
+        let encoder = Double(encoderLayers) * (attention + feedForward + 2 * d) + d
+        let decoder = Double(decoderLayers) * (2 * attention + feedForward + 3 * d) + d
+        return Double(vocabularySize) * d * (tieWordEmbeddings ? 1 : 2) + encoder + decoder + 2 * Double(relativeAttentionBuckets * heads)
+    }
+
+    /// Bytes a training step holds at its peak: weights, gradients and AdamW's two moments, and the activations the
+    /// backward pass keeps (an estimate within a small factor, erring high).
+    public func trainingBytes(batch: Int, sourceLength: Int, targetLength: Int) -> Double {
+        let b = Double(batch), s = Double(sourceLength), t = Double(targetLength), h = Double(heads)
+        let perToken = 10 * Double(modelWidth) + 4 * Double(heads * headWidth) + 3 * Double(feedForwardWidth)
+        let encoder = Double(encoderLayers) * b * s * (perToken + 3 * h * s)
+        let decoder = Double(decoderLayers) * b * t * (2 * perToken + 3 * h * (t + s))
+        let logits = 3 * b * t * Double(vocabularySize)
+        return 4 * (4 * parameterCount + encoder + decoder + logits)
+    }
+
+    /// Bytes of decoding `inputs` inputs of up to `sourceLength` tokens on `rows` decoder rows in all, `newTokens` steps.
+    public func generationBytes(inputs: Int, sourceLength: Int, rows: Int, newTokens: Int) -> Double {
+        let s = Double(sourceLength), r = Double(rows), inner = Double(heads * headWidth), layers = Double(decoderLayers)
+        let encoder = Double(inputs) * s * (6 * Double(modelWidth) + Double(feedForwardWidth) + 2 * Double(heads) * s)
+        let caches = r * layers * 2 * inner * (s + Double(newTokens))
+        let logits = 3 * r * Double(vocabularySize)
+        return 4 * (parameterCount + encoder + caches + logits)
     }
 }

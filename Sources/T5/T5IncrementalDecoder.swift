@@ -34,9 +34,14 @@ public final class T5IncrementalDecoder {
                 throw T5Error.invalidInput("input \(index) has token id \(bad), outside the vocabulary of \(c.vocabularySize)")
             }
         }
+        let longest = inputs.map(\.count).max()!
+        // The decoder's cache grows by one position per step; 64 steps covers every ID and most texts.
+        try MemoryBudget.check(c.generationBytes(inputs: inputs.count, sourceLength: longest, rows: inputs.count * rowsPerInput, newTokens: 64),
+                               for: "decoding \(inputs.count) input(s) of up to \(longest) tokens on \(inputs.count * rowsPerInput) beam rows",
+                               fix: "use fewer beams, a smaller batch or shorter inputs")
         self.model = model
         width = c.heads * c.headWidth
-        sourceLength = inputs.map(\.count).max()!
+        sourceLength = longest
         var ids = [Int32](), mask = [Bool]()
         for input in inputs {
             let padding = sourceLength - input.count

@@ -55,9 +55,17 @@ public enum SafeTensors {
             let bytes = data[(bodyStart + begin)..<(bodyStart + end)]
             tensors[name] = Tensor(shape: shape, scalars: DType(rawValue: dtype)!.decode(bytes, count: elements))
         }
-        ranges.sort { $0.0 < $1.0 }
-        for (a, b) in zip(ranges, ranges.dropFirst()) where b.0 < a.1 {
-            throw fail("tensors \"\(a.2)\" and \"\(b.2)\" overlap")
+        // As the reference implementation requires: the tensors tile the data section exactly, from its first byte
+        // to its last. A header length a few bytes off would otherwise shift every tensor and still parse.
+        ranges.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+        var covered = 0
+        for (begin, end, name) in ranges {
+            if begin < covered { throw fail("tensor \"\(name)\" overlaps the tensor before it") }
+            if begin > covered { throw fail("bytes \(covered)..<\(begin) of the data section belong to no tensor (before \"\(name)\")") }
+            covered = end
+        }
+        guard covered == bodyLength else {
+            throw fail("the tensors cover \(covered) of the data section's \(bodyLength) bytes (wrong header length, or trailing bytes)")
         }
         return tensors
     }

@@ -72,7 +72,13 @@ final class CommandLineTests: XCTestCase {
 enum CommandLine {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, error: String) {
+        try runProcess(arguments, environment: environment).result
+    }
+
+    /// Runs the command and also says whether it ended by a signal (the status is then the signal's number).
+    static func runProcess(_ arguments: [String], environment: [String: String] = [:])
+        throws -> (result: (status: Int32, output: String, error: String), killedBySignal: Bool) {
         // The test bundle sits beside the built products (on Linux the bundle URL is their folder itself).
         var products = Bundle(for: CommandLineTests.self).bundleURL
         if products.pathExtension == "xctest" { products.deleteLastPathComponent() }
@@ -80,9 +86,10 @@ enum CommandLine {
         process.executableURL = products.appendingPathComponent("idgenrec")
         process.arguments = arguments
         process.currentDirectoryURL = repository
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         // Standard error goes to a file, so that a chatty run cannot fill a pipe nobody is reading.
         let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("idgenrec-stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorURL) }
         let output = Pipe()
         process.standardOutput = output
@@ -91,6 +98,7 @@ enum CommandLine {
         let outData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let errData = (try? Data(contentsOf: errorURL)) ?? Data()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return ((process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self)),
+                process.terminationReason == .uncaughtSignal)
     }
 }

@@ -32,7 +32,8 @@ final class IDDictionaryTests: XCTestCase {
         let tokenizer = try EndToEndTests.tokenizer(for: split)
         let cases: [(String, String, String)] = [
             ("ids.tsv", "item_id\ttextual_id\na\tamber\nb\n", "ids.tsv:3: expected 2 fields"),
-            ("ids.tsv", "a\tamber\nb\tamber\n", "share the ID \"amber\""),
+            ("ids.tsv", "a\tamber\nb\tamber\n", "ids.tsv:2: ID \"amber\" is also the ID on line 1"),
+            ("ids.tsv", "a\tamber\nb\tember\na\tgrove\n", "ids.tsv:3: item \"a\" is listed twice (first on line 1)"),
             ("ids.tsv", "a\tamber\nb\t  \n", "ids.tsv:2: empty textual_id"),
             ("ids.jsonl", "{\"item_id\": \"a\", \"textual_id\": \"amber\", \"token_ids\": [999]}\n", "ids.jsonl:1: token_ids [999] do not match"),
             ("ids.jsonl", "{\"item_id\": \"a\"\n", "ids.jsonl:1: expected"),

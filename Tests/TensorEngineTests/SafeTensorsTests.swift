@@ -62,6 +62,56 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertThrowsError(try SafeTensors.read(huge)) { XCTAssertTrue("\($0)".contains("header length")) }
     }
 
+    /// The tensors must tile the data section exactly: a header length a few bytes short (the padding cut off)
+    /// would shift every tensor, and bytes no tensor claims mean the file is not what its header says.
+    func testDataSectionMustBeCoveredExactly() throws {
+        let padded = #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}    "#
+        let body: [UInt8] = [0, 0, 128, 63]
+        XCTAssertEqual(try SafeTensors.read(file(header: padded, body: body))["a"]?.scalars, [1], "padding spaces are part of the header")
+        for short in 1...4 {
+            var data = file(header: padded, body: body)
+            data[data.startIndex] -= UInt8(short)
+            XCTAssertThrowsError(try SafeTensors.read(data), "header length \(short) bytes short") {
+                XCTAssertTrue("\($0)".contains("cover"), "\($0)")
+            }
+        }
+        let gap = #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#
+        XCTAssertThrowsError(try SafeTensors.read(file(header: gap, body: [UInt8](repeating: 0, count: 8)))) {
+            XCTAssertTrue("\($0)".contains("belong to no tensor"), "\($0)")
+        }
+        XCTAssertThrowsError(try SafeTensors.read(file(header: padded, body: body + [7]))) { XCTAssertTrue("\($0)".contains("cover"), "\($0)") }
+    }
+
+    /// Seeded random mutations of a real file (flipped, set, dropped and inserted bytes): each one is read or
+    /// refused with a SafeTensorsError, never a crash; a changed header-length field is always refused.
+    func testMutationsNeverCrash() throws {
+        let url = directory.appendingPathComponent("t.safetensors")
+        try SafeTensors.write(["encoder.weight": Tensor(shape: [3, 4], scalars: (0..<12).map(Float.init)),
+                               "bias": Tensor(shape: [4], scalars: [1, 2, 3, 4]), "scalar": Tensor(shape: [], scalars: [5])], to: url)
+        let whole = try Data(contentsOf: url)
+        let random = RandomSource(seed: 2024)
+        var refused = 0
+        for _ in 0..<3000 {
+            var bytes = [UInt8](whole)
+            let position = Int(random.next() % UInt64(bytes.count))
+            switch random.next() % 4 {
+            case 0: bytes[position] ^= UInt8(1 << (random.next() % 8))
+            case 1: bytes[position] = UInt8(truncatingIfNeeded: random.next())
+            case 2: bytes.remove(at: position)
+            default: bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: position)
+            }
+            do {
+                let tensors = try SafeTensors.read(Data(bytes))
+                let lengthFieldChanged = position < 8 && bytes.count == whole.count && Array(bytes[0..<8]) != Array(whole[0..<8])
+                XCTAssertFalse(lengthFieldChanged, "a changed length field was accepted")
+                for tensor in tensors.values { XCTAssertEqual(tensor.scalars.count, tensor.shape.reduce(1, *)) }
+            } catch is SafeTensorsError {
+                refused += 1
+            }
+        }
+        XCTAssertGreaterThan(refused, 300, "most mutations of the header are refused")
+    }
+
     private func file(header: String, body: [UInt8]) -> Data {
         var data = Data()
         withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { data.append(contentsOf: $0) }

@@ -18,8 +18,9 @@ public struct IDDictionary: Sendable, Equatable {
         guard itemIDs.count == textualIDs.count, itemIDs.count == tokenIDs.count else {
             throw .invalidDictionary("\(itemIDs.count) items, \(textualIDs.count) IDs, \(tokenIDs.count) token lists")
         }
-        var seen: [[Int32]: Int] = [:]
+        var seen: [[Int32]: Int] = [:], items = Set<String>()
         for index in itemIDs.indices {
+            guard items.insert(itemIDs[index]).inserted else { throw .invalidDictionary("item \"\(itemIDs[index])\" is listed twice") }
             guard !textualIDs[index].isEmpty, !tokenIDs[index].isEmpty else {
                 throw .invalidDictionary("item \"\(itemIDs[index])\" has an empty ID")
             }

@@ -48,6 +48,7 @@ extension IDDictionary {
             throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "is not UTF-8 text")
         }
         var itemIDs: [String] = [], textualIDs: [String] = [], storedTokens: [(line: Int, tokens: [Int32])] = []
+        var lineOfItem: [String: Int] = [:], lineOfID: [String: Int] = [:]
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         for (offset, raw) in lines.enumerated() {
             let number = offset + 1, line = raw.hasSuffix("\r") ? raw.dropLast() : raw
@@ -68,6 +69,12 @@ extension IDDictionary {
             }
             if itemIDs.last!.isEmpty { throw fail("empty item_id") }
             if textualIDs.last!.trimmingCharacters(in: .whitespaces).isEmpty { throw fail("empty textual_id for item \"\(itemIDs.last!)\"") }
+            if let first = lineOfItem.updateValue(number, forKey: itemIDs.last!) {
+                throw fail("item \"\(itemIDs.last!)\" is listed twice (first on line \(first))")
+            }
+            if let first = lineOfID.updateValue(number, forKey: textualIDs.last!) {
+                throw fail("ID \"\(textualIDs.last!)\" is also the ID on line \(first): IDs must be unique")
+            }
         }
         guard !itemIDs.isEmpty else { throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "holds no IDs") }
         let dictionary: IDDictionary

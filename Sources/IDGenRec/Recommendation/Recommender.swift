@@ -12,6 +12,11 @@ public final class Recommender {
     /// Tokens between two IDs of the history (`;`).
     public let separator: [Int32]
     public var settings: Settings
+    /// Tokens between the last item's ID and its text (`|`).
+    public let textSeparator: [Int32]
+    /// Each catalogue item's text as tokens (no eos), read when `settings.lastItemTextTokens > 0`; set by whoever
+    /// opens the catalogue (see ``itemTextTokens(_:)``).
+    public var itemTexts: [[Int32]] = []
 
     /// How histories become inputs.
     public struct Settings: Codable, Sendable, Equatable {
@@ -22,6 +27,9 @@ public final class Recommender {
         /// How candidates are ranked: summed log-probability divided by length to this power (1: the mean per
         /// token, transformers' default and IDGenRec's; 0: the plain sum, which favours short IDs).
         public var lengthPenalty: Float = 1
+        /// Tokens of the most recent item's own text read after its ID (0: IDs only, as IDGenRec). A short ID names
+        /// an item; its text says what it is, which is what the next item most often shares with it.
+        public var lastItemTextTokens = 0
 
         public init() {}
 
@@ -29,16 +37,23 @@ public final class Recommender {
             self.init()
             let c = try decoder.container(keyedBy: CodingKeys.self)
             try c.take(.maximumHistoryItems, &maximumHistoryItems); try c.take(.maximumSourceTokens, &maximumSourceTokens)
-            try c.take(.lengthPenalty, &lengthPenalty)
+            try c.take(.lengthPenalty, &lengthPenalty); try c.take(.lastItemTextTokens, &lastItemTextTokens)
         }
 
-        enum CodingKeys: String, CodingKey { case maximumHistoryItems, maximumSourceTokens, lengthPenalty }
+        enum CodingKeys: String, CodingKey { case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens }
     }
 
     public init(model: T5Model, tokenizer: any Tokenizer, settings: Settings = Settings()) {
         self.model = model
         self.separator = Array(tokenizer.encode(";").dropLast())
+        self.textSeparator = Array(tokenizer.encode("|").dropLast())
         self.settings = settings
+    }
+
+    /// Items' rendered texts as ``itemTexts`` wants them: tokens without eos, cut to what a prompt reads.
+    public func itemTextTokens(_ texts: [String], tokenizer: any Tokenizer) -> [[Int32]] {
+        guard settings.lastItemTextTokens > 0 else { return [] }
+        return texts.map { Array(tokenizer.encode($0).dropLast().prefix(settings.lastItemTextTokens)) }
     }
 
     /// The input for a history (item indices, oldest first): the IDs of its last items joined by separators, then eos.
@@ -46,12 +61,16 @@ public final class Recommender {
         sourceSegments(history: history, ids: ids).flatMap { $0 } + [model.eosTokenID]
     }
 
-    /// The input's pieces, oldest first: each kept item's ID tokens, with the separator after all but the last.
+    /// The input's pieces, oldest first: each kept item's ID tokens, with the separator after all but the last
+    /// (and the last followed by its text when the settings ask for it).
     func sourceSegments(history: ArraySlice<Int32>, ids: IDDictionary) -> [[Int32]] {
         var segments: [[Int32]] = []
         var length = 1   // the eos
         for item in history.suffix(settings.maximumHistoryItems).reversed() {
-            let tokens = ids.tokenIDs[Int(item)]
+            var tokens = ids.tokenIDs[Int(item)]
+            if segments.isEmpty && settings.lastItemTextTokens > 0 && Int(item) < itemTexts.count {
+                tokens += textSeparator + itemTexts[Int(item)]
+            }
             let cost = tokens.count + (segments.isEmpty ? 0 : separator.count)
             if length + cost > settings.maximumSourceTokens && !segments.isEmpty { break }
             segments.append(segments.isEmpty ? tokens : tokens + separator)
@@ -85,8 +104,10 @@ public final class Recommender {
         histories: [ArraySlice<Int32>], ids: IDDictionary, catalogue: CatalogueIndex, count: Int, beams: Int,
         exclusion: CandidateExclusion = .history, batchSize: Int = 64, progress: ((Int, Int) -> Void)? = nil
     ) throws -> [[Recommendation]] {
+        // More beams than the catalogue has items cannot find more: the search is already exhaustive.
+        let beams = min(max(beams, count), catalogue.count)
         let configuration = GenerationConfiguration(
-            maxNewTokens: catalogue.longestID + 1, numberOfBeams: max(beams, count), numberOfReturnSequences: max(beams, count),
+            maxNewTokens: catalogue.longestID + 1, numberOfBeams: beams, numberOfReturnSequences: beams,
             lengthPenalty: settings.lengthPenalty)
         // Similar lengths together: less padding in the encoder.
         let order = histories.indices.sorted { histories[$0].count < histories[$1].count }
@@ -117,6 +138,8 @@ public final class Recommender {
 public struct CatalogueIndex: Sendable {
     public let constraint: PrefixTrieConstraint
     public let longestID: Int
+    /// Items in the catalogue.
+    public var count: Int { itemByTokens.count }
     private let itemByTokens: [[Int32]: Int]
     private let tokenIDs: [[Int32]]
     private let decoderStartTokenID: Int32, eosTokenID: Int32

@@ -28,7 +28,14 @@ public final class AlternatingTrainer {
     private let texts: [String]
     private lazy var textTokens: [[Int32]] = generator.encodeTexts(texts)
     private var generator: IDGenerator { IDGenerator(model: checkpoint.generator, tokenizer: checkpoint.tokenizer, settings: configuration.generatorSettings) }
-    private var recommender: Recommender { Recommender(model: checkpoint.recommender, tokenizer: checkpoint.tokenizer, settings: configuration.recommenderSettings) }
+    private var recommender: Recommender {
+        let recommender = Recommender(model: checkpoint.recommender, tokenizer: checkpoint.tokenizer, settings: configuration.recommenderSettings)
+        recommender.itemTexts = recommenderItemTexts
+        return recommender
+    }
+    private lazy var recommenderItemTexts: [[Int32]] = Recommender(
+        model: checkpoint.recommender, tokenizer: checkpoint.tokenizer, settings: configuration.recommenderSettings
+    ).itemTextTokens(texts, tokenizer: checkpoint.tokenizer)
     private var phaseStart = Date()
 
     /// The phases of this configuration, in order. Only learned IDs alternate; other designs train the
@@ -51,6 +58,8 @@ public final class AlternatingTrainer {
             throw IDGenRecError.invalidInput("idDesign \"fixed\" needs the dictionary to train on: pass --ids FILE")
         }
         try configuration.validate()
+        try configuration.checkMemory(vocabularySize: tokenizer.vocabularySize)
+        try Self.requireTrainingSamples(split)
         self.configuration = configuration
         self.split = split
         self.run = run
@@ -86,10 +95,17 @@ public final class AlternatingTrainer {
         if configuration.idDesign != .learned { report(first.statistics, phase: "start", changed: nil) }
     }
 
+    /// A split with nothing to learn from is an error, not a run that trains on nothing.
+    static func requireTrainingSamples(_ split: LeaveOneOutSplit) throws {
+        guard split.training.isEmpty else { return }
+        throw IDGenRecError.invalidInput("the dataset has no training samples: a user needs at least 4 items (history, a training target, "
+                                         + "then the validation and test targets), and none of its \(split.dataset.numberOfUsers) users has")
+    }
+
     /// Continues a run from its checkpoint, with the configuration it was started with.
     public init(resuming run: RunDirectory, split: LeaveOneOutSplit, observer: @escaping (TrainingEvent) -> Void = { _ in }) throws {
-        configuration = try TrainingConfiguration.read(from: run.configurationURL)
-        checkpoint = try run.loadCheckpoint()
+        (configuration, checkpoint) = try run.open()
+        try configuration.checkMemory(vocabularySize: checkpoint.tokenizer.vocabularySize)
         guard checkpoint.ids.itemIDs == split.dataset.catalogue.items.map(\.id) else {
             throw IDGenRecError.invalidRun(path: run.url.path, reason: "the run was trained on another catalogue than this dataset's")
         }

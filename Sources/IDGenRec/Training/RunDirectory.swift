@@ -26,8 +26,19 @@ public struct RunDirectory: Sendable {
     public var checkpointURL: URL { url.appendingPathComponent("checkpoint") }
     public var stateURL: URL { checkpointURL.appendingPathComponent("state.json") }
 
-    /// Whether the run has a checkpoint to resume or use.
-    public var hasCheckpoint: Bool { FileManager.default.fileExists(atPath: stateURL.path) }
+    /// Where a checkpoint is written before it is swapped in, and where the one it replaces waits meanwhile.
+    var stagingURL: URL { url.appendingPathComponent(".checkpoint-new") }
+    var retiredURL: URL { url.appendingPathComponent(".checkpoint-old") }
+
+    /// Whether the run has a checkpoint to resume or use, counting one a kill left in the middle of a swap.
+    public var hasCheckpoint: Bool {
+        [checkpointURL, stagingURL, retiredURL].contains { Self.isWhole($0) }
+    }
+
+    /// A checkpoint folder is whole once its `state.json` exists: `save` writes that file last.
+    static func isWhole(_ folder: URL) -> Bool {
+        FileManager.default.fileExists(atPath: folder.appendingPathComponent("state.json").path)
+    }
 
     /// Appends one event to the log.
     public func log(_ event: [String: Any]) {
@@ -81,7 +92,8 @@ extension RunDirectory {
     /// Writes a complete checkpoint beside the current one, then swaps it in: a crash leaves the old one whole.
     public func save(_ checkpoint: Checkpoint) throws {
         let fileManager = FileManager.default
-        let staging = url.appendingPathComponent(".checkpoint-new"), retired = url.appendingPathComponent(".checkpoint-old")
+        let staging = stagingURL, retired = retiredURL
+        try recoverInterruptedSwap()   // so that the staging folder below is never the run's only whole copy
         try? fileManager.removeItem(at: staging)
         try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
         try checkpoint.tokenizer.serializedModel().write(to: staging.appendingPathComponent("tokenizer.model"))
@@ -99,12 +111,27 @@ extension RunDirectory {
         try encoder.encode(checkpoint.state).write(to: staging.appendingPathComponent("state.json"))
         try? fileManager.removeItem(at: retired)
         if fileManager.fileExists(atPath: checkpointURL.path) { try fileManager.moveItem(at: checkpointURL, to: retired) }
+        FaultInjection.killIfRequested(at: "checkpoint-swap")
         try fileManager.moveItem(at: staging, to: checkpointURL)
         try? fileManager.removeItem(at: retired)
     }
 
-    /// Loads the checkpoint; every missing or damaged file is an error naming it.
+    /// Completes a swap that a kill interrupted between its two renames: the new copy if it was written whole,
+    /// else the old one, goes back to `checkpoint/`. Nothing to do when `checkpoint/` is there.
+    public func recoverInterruptedSwap() throws {
+        let fileManager = FileManager.default
+        guard !fileManager.fileExists(atPath: checkpointURL.path) else { return }
+        for copy in [stagingURL, retiredURL] where Self.isWhole(copy) {
+            do { try fileManager.moveItem(at: copy, to: checkpointURL) } catch {
+                throw IDGenRecError.invalidRun(path: url.path, reason: "cannot restore the checkpoint from \(copy.lastPathComponent) (\(error.localizedDescription))")
+            }
+            return
+        }
+    }
+
+    /// Loads the checkpoint (finishing an interrupted swap first); every missing or damaged file is an error naming it.
     public func loadCheckpoint() throws -> Checkpoint {
+        try recoverInterruptedSwap()
         guard hasCheckpoint else {
             throw IDGenRecError.invalidRun(path: url.path, reason: "no checkpoint here (expected \(stateURL.path)): is this a run folder made by `idgenrec train`?")
         }
@@ -127,6 +154,36 @@ extension RunDirectory {
         }
         return Checkpoint(state: state, tokenizer: tokenizer, generator: generator, recommender: recommender, ids: ids,
                           items: items, optimizerState: optimizerState)
+    }
+
+    /// Opens the run as a whole: its configuration (values in range) and its checkpoint, and checks that they agree —
+    /// model shapes as configured, one vocabulary for the tokenizer and both models, ID tokens inside it. A run
+    /// edited or damaged by hand is an error naming the file and what is wrong, never a model used as if whole.
+    public func open() throws -> (configuration: TrainingConfiguration, checkpoint: Checkpoint) {
+        let checkpoint = try loadCheckpoint()
+        let configuration = try TrainingConfiguration.read(from: configurationURL)
+        let vocabulary = checkpoint.tokenizer.vocabularySize
+        for (name, model, shape) in [("generator", checkpoint.generator, configuration.generator),
+                                     ("recommender", checkpoint.recommender, configuration.recommender)] {
+            let path = checkpointURL.appendingPathComponent(name).appendingPathComponent("config.json").path
+            let stored = model.configuration
+            let expected = shape.configuration(vocabularySize: vocabulary, eosTokenID: stored.eosTokenID, padTokenID: stored.padTokenID)
+            let fields: [(String, Int, Int)] = [
+                ("d_model", stored.modelWidth, expected.modelWidth), ("d_kv", stored.headWidth, expected.headWidth),
+                ("d_ff", stored.feedForwardWidth, expected.feedForwardWidth), ("num_heads", stored.heads, expected.heads),
+                ("num_layers", stored.encoderLayers, expected.encoderLayers), ("num_decoder_layers", stored.decoderLayers, expected.decoderLayers),
+                ("vocab_size", stored.vocabularySize, vocabulary),
+            ]
+            for (field, value, wanted) in fields where value != wanted {
+                let source = field == "vocab_size" ? "the run's tokenizer.model has \(wanted) pieces" : "\(configurationURL.path) says \(wanted)"
+                throw IDGenRecError.invalidRun(path: path, reason: "\(field) is \(value) but \(source)")
+            }
+        }
+        if let index = checkpoint.ids.tokenIDs.firstIndex(where: { $0.contains { $0 < 0 || Int($0) >= vocabulary } }) {
+            throw IDGenRecError.invalidRun(path: checkpointURL.appendingPathComponent("ids.jsonl").path,
+                                           reason: "the ID of item \"\(checkpoint.ids.itemIDs[index])\" has a token outside the \(vocabulary)-piece vocabulary")
+        }
+        return (configuration, checkpoint)
     }
 
     /// The catalogue items a run stored (project format lines).

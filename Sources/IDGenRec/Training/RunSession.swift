@@ -15,8 +15,7 @@ public final class RunSession {
     private let indexByItemID: [String: Int]
 
     public init(run: RunDirectory) throws {
-        let checkpoint = try run.loadCheckpoint()
-        let configuration = (try? TrainingConfiguration.read(from: run.configurationURL)) ?? TrainingConfiguration()
+        let (configuration, checkpoint) = try run.open()
         self.run = run
         self.configuration = configuration
         tokenizer = checkpoint.tokenizer
@@ -24,6 +23,7 @@ public final class RunSession {
         recommender = Recommender(model: checkpoint.recommender, tokenizer: tokenizer, settings: configuration.recommenderSettings)
         ids = checkpoint.ids
         items = checkpoint.items
+        recommender.itemTexts = recommender.itemTextTokens(items.map(configuration.textRendering.renderer.render), tokenizer: tokenizer)
         indexByItemID = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($0.element.id, $0.offset) })
     }
 
@@ -58,6 +58,9 @@ public final class RunSession {
     public func recommend(history itemIDs: [String], count: Int, beams: Int? = nil,
                           exclusion: Recommender.CandidateExclusion = .history) throws -> [Recommender.Recommendation] {
         guard !itemIDs.isEmpty else { throw IDGenRecError.invalidInput("the history is empty: give at least one item id") }
+        guard count <= items.count else {
+            throw IDGenRecError.invalidInput("\(count) recommendations asked for, but the catalogue has \(items.count) items")
+        }
         let history = try itemIndices(itemIDs)
         let catalogue = CatalogueIndex(ids: ids, decoderStartTokenID: recommender.model.decoderStartTokenID,
                                        eosTokenID: recommender.model.eosTokenID)

@@ -1,4 +1,5 @@
 import Foundation
+import TensorEngine
 import RecData
 import T5
 
@@ -164,7 +165,20 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check(warmStartWords >= 1 && warmStartWords <= 16, "warmStartWords", "in 1...16")
         try check(recommenderSettings.maximumHistoryItems >= 1 && recommenderSettings.maximumHistoryItems <= 20,
                   "recommenderSettings.maximumHistoryItems", "in 1...20")
-        try check(recommenderSettings.maximumSourceTokens >= 8, "recommenderSettings.maximumSourceTokens", "at least 8")
+        try check((8...4096).contains(recommenderSettings.maximumSourceTokens), "recommenderSettings.maximumSourceTokens", "in 8...4096")
+        try check(recommenderSettings.lengthPenalty.isFinite && abs(recommenderSettings.lengthPenalty) <= 10,
+                  "recommenderSettings.lengthPenalty", "in -10...10")
+        try check((0...256).contains(recommenderSettings.lastItemTextTokens), "recommenderSettings.lastItemTextTokens", "in 0...256")
+        try check((1...4096).contains(generatorSettings.maximumTextTokens), "generatorSettings.maximumTextTokens", "in 1...4096")
+        try check(generatorSettings.maximumIDTokens <= 64 && generatorSettings.candidates <= 1000, "generatorSettings",
+                  "at most 64 ID tokens and 1000 candidates")
+        try check(batchSize <= 65536 && idBatchSize <= 65536 && generatorSettings.batchSize >= 1 && generatorSettings.batchSize <= 65536,
+                  "batch sizes", "in 1...65536")
+        try check(weightDecay >= 0 && weightDecay < 1, "weightDecay", "in [0, 1)")
+        try check(adamEpsilon > 0 && adamEpsilon < 1, "adamEpsilon", "in (0, 1)")
+        try check(warmupFraction >= 0 && warmupFraction <= 1, "warmupFraction", "in [0, 1]")
+        try check(gradientClip > 0 && gradientClip.isFinite, "gradientClip", "positive")
+        try check(recommenderEpochs <= 10_000 && warmStartEpochs <= 10_000 && idEpochs <= 10_000, "epochs", "at most 10,000")
         try check(generatorSettings.candidates >= 1 && generatorSettings.maximumIDTokens >= 1, "generatorSettings", "positive")
         try check(evaluationBeams >= 20 && evaluationBeams <= 1000, "evaluationBeams", "in 20...1000 (HR@20 needs 20 beams)")
         try check(validationUsers >= 0, "validationUsers", "at least 0 (0 = the whole validation split)")
@@ -174,6 +188,26 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
                              ("warmStartLearningRate", warmStartLearningRate)] {
             try check(rate > 0 && rate < 1, name, "in (0, 1)")
         }
+    }
+
+    /// Refuses a configuration whose training steps would not fit in this machine's memory, naming the keys to lower.
+    public func checkMemory(vocabularySize: Int) throws {
+        func shape(_ s: ModelShape) -> T5Configuration { s.configuration(vocabularySize: vocabularySize, eosTokenID: 1, padTokenID: 0) }
+        let longestTarget = max(generatorSettings.maximumIDTokens, 32) + 1
+        let recommenderStep = shape(recommender).trainingBytes(batch: batchSize, sourceLength: recommenderSettings.maximumSourceTokens,
+                                                               targetLength: longestTarget)
+        try MemoryBudget.check(recommenderStep, for: "a recommender training step (batchSize \(batchSize), maximumSourceTokens "
+                               + "\(recommenderSettings.maximumSourceTokens))", fix: "lower batchSize, maximumSourceTokens or the recommender's shape")
+        guard idDesign == .learned else { return }
+        let warmStartStep = shape(generator).trainingBytes(batch: batchSize, sourceLength: generatorSettings.maximumTextTokens,
+                                                           targetLength: longestTarget)
+        try MemoryBudget.check(warmStartStep, for: "a generator training step (batchSize \(batchSize), maximumTextTokens "
+                               + "\(generatorSettings.maximumTextTokens))", fix: "lower batchSize, maximumTextTokens or the generator's shape")
+        let idStep = shape(generator).trainingBytes(batch: idBatchSize * softHistoryItems, sourceLength: generatorSettings.maximumTextTokens,
+                                                    targetLength: generatorSettings.maximumIDTokens + 1)
+            + shape(recommender).trainingBytes(batch: idBatchSize, sourceLength: recommenderSettings.maximumSourceTokens, targetLength: longestTarget)
+        try MemoryBudget.check(idStep, for: "an ID-phase step (idBatchSize \(idBatchSize) × softHistoryItems \(softHistoryItems))",
+                               fix: "lower idBatchSize, softHistoryItems or the models' shapes")
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {

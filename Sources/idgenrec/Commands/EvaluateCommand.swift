@@ -39,6 +39,7 @@ struct EvaluateCommand: ParsableCommand {
         guard model != nil || !baseline.isEmpty || baselines else { throw ValidationError("give --model RUN, --baseline NAME or --baselines") }
         guard beams >= 1, batchSize >= 1, users >= 0 else { throw ValidationError("--beams and --batch-size must be positive") }
         guard !cutoffs.isEmpty, cutoffs.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--cutoffs must be positive") }
+        try validateThreads(threads)
         if model != nil, let k = cutoffs.max(), k > beams {
             throw ValidationError("--beams \(beams) cannot measure HR@\(k): a search returns at most --beams items; pass --beams \(k) or more")
         }

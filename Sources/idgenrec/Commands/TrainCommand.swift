@@ -27,6 +27,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Train the recommender on this fixed ID dictionary (tsv, csv or jsonl) instead of learning IDs.") var ids: String?
     @Flag(help: "Continue the run in --out from its checkpoint.") var resume = false
 
+    func validate() throws { try validateThreads(threads) }
+
     func run() throws {
         if let threads { Parallel.setThreadCount(threads) }
         let split = try loadSplit(data)

@@ -16,3 +16,8 @@ func printJSONLine(_ object: Any) throws {
     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     print(String(decoding: data, as: UTF8.self))
 }
+
+/// `--threads`, when given, must be a count the engine can use.
+func validateThreads(_ threads: Int?) throws {
+    if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be in 1...1024, got \(threads)") }
+}
