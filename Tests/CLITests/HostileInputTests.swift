@@ -267,7 +267,7 @@ final class HostileInputTests: XCTestCase {
                 lines[2] = lines[2].split(separator: "\t")[0] + "\t" + lines[1].split(separator: "\t")[1]
             }]
         }),
-        Case("--ids names an unknown item", "not in the catalogue", { f in
+        Case("--ids names an unknown item", "ids.tsv:18: item \"ghost\" is not in the catalogue", { f in
             ["evaluate", "--model", f.run, "--data", f.data, "--ids", try f.dictionary { $0.append("ghost\tghost words") }]
         }),
         Case("--ids misses a catalogue item", "no ID for item", { f in

@@ -1,4 +1,5 @@
 import Foundation
+import RecData
 import TensorEngine
 import Tokenization
 
@@ -35,8 +36,10 @@ extension IDDictionary {
         try AtomicFile.write(Data(text.utf8), to: url)
     }
 
-    /// Reads a dictionary; token ids are recomputed with `tokenizer` (and, in JSON lines, must agree with it).
-    public static func read(from url: URL, format: IDDictionaryFormat? = nil, tokenizer: any Tokenizer) throws -> IDDictionary {
+    /// Reads a dictionary; token ids are recomputed with `tokenizer` (and, in JSON lines, must agree with it). With a
+    /// `catalogue`, an item it does not hold is an error naming its line.
+    public static func read(from url: URL, format: IDDictionaryFormat? = nil, tokenizer: any Tokenizer,
+                            catalogue: Catalogue? = nil) throws -> IDDictionary {
         guard let format = format ?? IDDictionaryFormat(fileName: url.lastPathComponent) else {
             throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "unknown dictionary format: name it .tsv, .csv or .jsonl")
         }
@@ -69,6 +72,7 @@ extension IDDictionary {
             }
             if itemIDs.last!.isEmpty { throw fail("empty item_id") }
             if textualIDs.last!.trimmingCharacters(in: .whitespaces).isEmpty { throw fail("empty textual_id for item \"\(itemIDs.last!)\"") }
+            if let catalogue, catalogue.index(of: itemIDs.last!) == nil { throw fail("item \"\(itemIDs.last!)\" is not in the catalogue") }
             if let first = lineOfItem.updateValue(number, forKey: itemIDs.last!) {
                 throw fail("item \"\(itemIDs.last!)\" is listed twice (first on line \(first))")
             }

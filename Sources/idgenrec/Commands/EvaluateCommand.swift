@@ -64,7 +64,7 @@ struct EvaluateCommand: ParsableCommand {
                 bar.handle(.message("IDs for \(self.data): \(generated.statistics)"))
                 dictionary = generated.dictionary
             } else if let ids {
-                dictionary = try IDDictionary.read(from: URL(fileURLWithPath: ids), tokenizer: session.tokenizer)
+                dictionary = try IDDictionary.read(from: URL(fileURLWithPath: ids), tokenizer: session.tokenizer, catalogue: data.dataset.catalogue)
                     .aligned(to: data.dataset.catalogue, source: ids)
             } else {
                 dictionary = try session.ids.aligned(to: data.dataset.catalogue, source: "\(model)/checkpoint/ids.jsonl")

@@ -53,7 +53,7 @@ struct TrainCommand: ParsableCommand {
                 configuration.idDesign = idDesign
             }
             let tokens = try SentencePieceTokenizer(contentsOf: URL(fileURLWithPath: tokenizer))
-            let fixed = try ids.map { try IDDictionary.read(from: URL(fileURLWithPath: $0), tokenizer: tokens) }
+            let fixed = try ids.map { try IDDictionary.read(from: URL(fileURLWithPath: $0), tokenizer: tokens, catalogue: split.dataset.catalogue) }
             trainer = try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokens, run: runDirectory,
                                              fixedIDs: fixed, observer: bar.handle)
         }
