@@ -61,6 +61,22 @@ final class TrainingCommandLineTests: XCTestCase {
         let recommendations = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])?["recommendations"] as? [[String: Any]])
         XCTAssertEqual(recommendations.count, 3)
         XCTAssertNotNil(recommendations[0]["textual_id"] as? String)
+        // The top of a list does not depend on its length: -k 3 is the first three of -k 10 (both search 20 beams).
+        func itemIDs(_ arguments: [String]) throws -> [String] {
+            let result = try CommandLine.run(["recommend", "--model", run, "--json"] + arguments)
+            XCTAssertEqual(result.status, 0, result.error)
+            return try result.output.split(separator: "\n").flatMap { line in
+                let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                return try XCTUnwrap(object["recommendations"] as? [[String: Any]]).map { $0["item_id"] as! String }
+            }
+        }
+        let ten = try itemIDs(["--history", "i1,i4", "-k", "10"])
+        XCTAssertEqual(try itemIDs(["--history", "i1,i4", "-k", "3"]), Array(ten.prefix(3)))
+        // Many histories from a file, one JSON line each, the same answers as one at a time.
+        let file = directory.appendingPathComponent("histories.txt")
+        try Data("i1,i4\n\ni7 i2 i9\n".utf8).write(to: file)
+        let batch = try itemIDs(["--histories", file.path, "-k", "3"])
+        XCTAssertEqual(batch, Array(ten.prefix(3)) + (try itemIDs(["--history", "i7,i2,i9", "-k", "3"])))
         result = try CommandLine.run(["recommend", "--model", run, "--history", "i1,nope"])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.error.contains("unknown item \"nope\""), result.error)

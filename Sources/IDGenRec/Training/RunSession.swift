@@ -53,18 +53,33 @@ public final class RunSession {
         }
     }
 
+    /// Beams a recommendation searches with unless told otherwise: enough that the top of a list does not depend on
+    /// how long a list was asked for (the top 3 of `count` 3 are the first 3 of `count` 10).
+    public static let defaultBeams = 20
+
     /// The top `count` items after a history of item ids (oldest first).
     /// History items are never recommended unless `exclusion` is `.none`.
     public func recommend(history itemIDs: [String], count: Int, beams: Int? = nil,
                           exclusion: Recommender.CandidateExclusion = .history) throws -> [Recommender.Recommendation] {
-        guard !itemIDs.isEmpty else { throw IDGenRecError.invalidInput("the history is empty: give at least one item id") }
+        try recommend(histories: [itemIDs], count: count, beams: beams, exclusion: exclusion)[0]
+    }
+
+    /// ``recommend(history:count:beams:exclusion:)`` for many histories, decoded in batches.
+    public func recommend(histories: [[String]], count: Int, beams: Int? = nil, exclusion: Recommender.CandidateExclusion = .history,
+                          progress: ((Int, Int) -> Void)? = nil) throws -> [[Recommender.Recommendation]] {
         guard count <= items.count else {
             throw IDGenRecError.invalidInput("\(count) recommendations asked for, but the catalogue has \(items.count) items")
         }
-        let history = try itemIndices(itemIDs)
+        let indices = try histories.enumerated().map { number, itemIDs in
+            guard !itemIDs.isEmpty else {
+                throw IDGenRecError.invalidInput(histories.count == 1 ? "the history is empty: give at least one item id"
+                                                                      : "history \(number + 1) is empty: give at least one item id")
+            }
+            return try itemIndices(itemIDs)[...]
+        }
         let catalogue = CatalogueIndex(ids: ids, decoderStartTokenID: recommender.model.decoderStartTokenID,
                                        eosTokenID: recommender.model.eosTokenID)
-        return try recommender.recommend(histories: [history[...]], ids: ids, catalogue: catalogue, count: count,
-                                         beams: max(beams ?? count, count), exclusion: exclusion)[0]
+        return try recommender.recommend(histories: indices, ids: ids, catalogue: catalogue, count: count,
+                                         beams: max(beams ?? Self.defaultBeams, count), exclusion: exclusion, progress: progress)
     }
 }

@@ -1,38 +1,61 @@
 import ArgumentParser
 import Foundation
 import IDGenRec
+import RecData
 
-/// `idgenrec recommend`: the next items for a history, from a trained run.
+/// `idgenrec recommend`: the next items after a history (or after each history of a file), from a trained run.
 struct RecommendCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "recommend", abstract: "Recommend the next items after a history.")
+    static let configuration = CommandConfiguration(
+        commandName: "recommend", abstract: "Recommend the next items after a history.",
+        discussion: "Give one history with --history, or many with --histories FILE (one per line, item ids separated by commas or spaces).")
 
-    @Option(help: "Run folder made by `idgenrec train`.") var model: String
-    @Option(help: "Item ids, oldest first, separated by commas.") var history: String
+    @Option(help: "Run folder made by `idgenrec train`.", completion: .directory) var model: String
+    @Option(help: "Item ids, oldest first, separated by commas.") var history: String?
+    @Option(help: "A file of histories, one per line (item ids oldest first, separated by commas or spaces).", completion: .file())
+    var histories: String?
     @Option(name: .short, help: "How many items.") var k = 10
-    @Option(help: "Beams (at least k).") var beams: Int?
-    @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Beams (default: max(k, \(RunSession.defaultBeams)), so the top of the list does not depend on k).") var beams: Int?
+    @Flag(help: "Print one JSON object per history, one per line.") var json = false
 
     func validate() throws {
         guard (1...1000).contains(k) else { throw ValidationError("-k must be in 1...1000") }
         guard beams.map({ $0 >= k }) ?? true else { throw ValidationError("--beams must be at least -k") }
+        guard (history == nil) != (histories == nil) else { throw ValidationError("give one of --history ITEMS or --histories FILE") }
     }
 
     func run() throws {
         let session = try RunSession(run: RunDirectory(URL(fileURLWithPath: model)))
-        let itemIDs = history.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let recommendations = try session.recommend(history: itemIDs, count: k, beams: beams)
-        let rows = recommendations.map { recommendation -> [String: Any] in
-            let item = session.items[recommendation.item]
-            return ["item_id": item.id, "textual_id": session.ids.textualIDs[recommendation.item],
-                    "title": item.title ?? item.keywords ?? "", "score": Double(recommendation.score)]
-        }
-        if json {
-            try printJSONLine(["history": itemIDs, "recommendations": rows])
-        } else {
-            for (rank, row) in rows.enumerated() {
-                print(String(format: "%2d  %8.4f  %@  [%@]  %@", rank + 1, row["score"] as! Double, row["item_id"] as! String,
-                             row["textual_id"] as! String, row["title"] as! String))
+        let lists = try history.map { [Self.itemIDs(in: $0[...])] } ?? Self.readHistories(histories!)
+        let results = try session.recommend(histories: lists, count: k, beams: beams)
+        for (itemIDs, recommendations) in zip(lists, results) {
+            let rows = recommendations.map { recommendation -> [String: Any] in
+                let item = session.items[recommendation.item]
+                return ["item_id": item.id, "textual_id": session.ids.textualIDs[recommendation.item],
+                        "title": item.title ?? item.keywords ?? "", "score": Double(recommendation.score)]
+            }
+            if json {
+                try printJSONLine(["history": itemIDs, "recommendations": rows])
+            } else {
+                if lists.count > 1 { print("after \(itemIDs.joined(separator: ", ")):") }
+                for (rank, row) in rows.enumerated() {
+                    print(String(format: "%2d  %8.4f  %@  [%@]  %@", rank + 1, row["score"] as! Double, row["item_id"] as! String,
+                                 row["textual_id"] as! String, row["title"] as! String))
+                }
             }
         }
+    }
+
+    static func itemIDs(in text: Substring) -> [String] {
+        text.split(whereSeparator: { (character: Character) in character == "," || character.isWhitespace }).map(String.init)
+    }
+
+    /// The histories of a file: one per non-empty line; an empty file is an error.
+    static func readHistories(_ path: String) throws -> [[String]] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("--histories \(path): cannot be read as UTF-8 text")
+        }
+        let lists = text.split(whereSeparator: \.isNewline).map { itemIDs(in: $0) }.filter { !$0.isEmpty }
+        guard !lists.isEmpty else { throw ValidationError("--histories \(path): holds no history") }
+        return lists
     }
 }
