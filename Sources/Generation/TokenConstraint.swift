@@ -14,37 +14,27 @@ public protocol TokenConstraint: Sendable {
 /// The trie holds whole decoder sequences, decoder start token first and end-of-sequence last, so every finished
 /// output is a member. Where the prefix left the trie or reached a leaf, only end-of-sequence is allowed,
 /// as the reference implementation's function does.
+///
+/// Each input may also be kept from some of the trie's sequences (a recommender's "never the items already in
+/// this user's history"). An edge is closed for an input only when every sequence below it is excluded for that
+/// input, so a beam never enters a branch that cannot end in an allowed sequence. Per input, the closed edges are
+/// kept by the node they leave from: a row's look-up costs one dictionary probe beyond the plain trie's.
 public struct PrefixTrieConstraint: TokenConstraint {
     public let trie: PrefixTrie<Int32>
-    private let fallback: [Int32]
-
-    public init(trie: PrefixTrie<Int32>, endOfSequenceTokenID: Int32) {
-        self.trie = trie
-        self.fallback = [endOfSequenceTokenID]
-    }
-
-    public func allowedTokens(input: Int, prefix: [Int32]) -> ArraySlice<Int32> {
-        let children = trie.children(of: prefix)
-        return children.isEmpty ? fallback[...] : children
-    }
-}
-
-/// A ``PrefixTrie`` constraint that also keeps some of the trie's sequences from each input: a recommender's
-/// "never the items already in this user's history".
-///
-/// An edge is closed for an input only when every sequence below it is excluded for that input, so a beam never
-/// enters a branch that cannot end in an allowed sequence. Per input, the closed edges are kept by the node they
-/// leave from: a row's look-up costs one dictionary probe beyond the plain trie's.
-public struct ExcludingPrefixTrieConstraint: TokenConstraint {
-    public let trie: PrefixTrie<Int32>
+    /// Per input of the batch: the edges closed to it, by the node they leave. Empty: nothing is excluded.
     private let closedEdges: [[PrefixTrie<Int32>.Node: [Int32]]]
     private let fallback: [Int32]
 
-    /// - Parameter excluded: for each input of the batch, the trie sequences it may not generate.
-    public init(trie: PrefixTrie<Int32>, excluded: [[[Int32]]], endOfSequenceTokenID: Int32) {
+    /// - Parameter excluded: for each input of the batch, the trie sequences it may not generate (none by default).
+    public init(trie: PrefixTrie<Int32>, excluded: [[[Int32]]] = [], endOfSequenceTokenID: Int32) {
         self.trie = trie
         self.closedEdges = excluded.map { trie.edgesEmptied(byRemoving: $0) }
         self.fallback = [endOfSequenceTokenID]
+    }
+
+    /// The same trie with per-input exclusions.
+    public func excluding(_ excluded: [[[Int32]]]) -> PrefixTrieConstraint {
+        PrefixTrieConstraint(trie: trie, excluded: excluded, endOfSequenceTokenID: fallback[0])
     }
 
     public func allowedTokens(input: Int, prefix: [Int32]) -> ArraySlice<Int32> {

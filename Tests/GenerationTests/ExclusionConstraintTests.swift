@@ -29,7 +29,7 @@ final class ExclusionConstraintTests: XCTestCase {
     }
 
     func testConstraintPerInput() {
-        let constraint = ExcludingPrefixTrieConstraint(trie: trie, excluded: [[items[0]], [], [items[3], items[2]]], endOfSequenceTokenID: 1)
+        let constraint = PrefixTrieConstraint(trie: trie, excluded: [[items[0]], [], [items[3], items[2]]], endOfSequenceTokenID: 1)
         XCTAssertEqual(Array(constraint.allowedTokens(input: 0, prefix: [0])), [10, 20, 30])
         XCTAssertEqual(Array(constraint.allowedTokens(input: 0, prefix: [0, 10])), [12])
         XCTAssertEqual(Array(constraint.allowedTokens(input: 1, prefix: [0, 10])), [11, 12])
@@ -42,7 +42,7 @@ final class ExclusionConstraintTests: XCTestCase {
     /// Every path the constraint allows, walked exhaustively, ends in an item that is not excluded.
     func testEveryAllowedPathEndsInAnAllowedItem() {
         let excluded = [items[1], items[3]]
-        let constraint = ExcludingPrefixTrieConstraint(trie: trie, excluded: [excluded], endOfSequenceTokenID: 1)
+        let constraint = PrefixTrieConstraint(trie: trie, excluded: [excluded], endOfSequenceTokenID: 1)
         var finished: [[Int32]] = []
         var frontier: [[Int32]] = [[0]]
         while let prefix = frontier.popLast() {

@@ -27,8 +27,8 @@ final class UniqueIDAssignmentTests: XCTestCase {
         XCTAssertEqual(assignment.decidedByFallback, 3)
         // The penalty climbs by one per round, 10 raises, and the minimum length is never forced up.
         XCTAssertEqual(rounds.count, 11)
-        XCTAssertEqual(rounds[0], .init(diversityPenalty: 1, minimumLength: 0))
-        XCTAssertEqual(rounds[10], .init(diversityPenalty: 11, minimumLength: 0))
+        XCTAssertEqual(rounds[0], .init(diversityPenalty: 1))
+        XCTAssertEqual(rounds[10], .init(diversityPenalty: 11))
         for id in ids { XCTAssertEqual(UniqueIDAssignment.wellFormed(id), id) }
     }
 

@@ -77,7 +77,7 @@ public final class IDGenerator {
     public func candidates(for sources: [[Int32]], round: UniqueIDAssignment.Round,
                            progress: ((Int, Int) -> Void)? = nil) throws -> [[String]] {
         let configuration = GenerationConfiguration(
-            maxNewTokens: round.minimumLength + settings.maximumIDTokens, minNewTokens: round.minimumLength,
+            maxNewTokens: settings.maximumIDTokens,
             numberOfBeams: settings.candidates, numberOfReturnSequences: settings.candidates,
             numberOfBeamGroups: settings.candidates, diversityPenalty: round.diversityPenalty)
         var result: [[String]] = []

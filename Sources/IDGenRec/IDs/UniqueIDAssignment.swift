@@ -17,7 +17,6 @@ public struct UniqueIDAssignment: Sendable {
     /// The decoding settings of one retry round.
     public struct Round: Sendable, Equatable {
         public var diversityPenalty: Float
-        public var minimumLength: Int
     }
 
     /// The IDs, and how many of them the fallback decided.
@@ -34,7 +33,7 @@ public struct UniqueIDAssignment: Sendable {
         var assigned = [String?](repeating: nil, count: count)
         var taken = Set<String>()
         var pending = Array(0..<count)
-        var round = Round(diversityPenalty: initialDiversityPenalty, minimumLength: 0)
+        var round = Round(diversityPenalty: initialDiversityPenalty)
         var firstCandidate: [Int: String] = [:]
         for _ in 0...penaltyRaises where !pending.isEmpty {
             let proposals = try candidates(pending, round)

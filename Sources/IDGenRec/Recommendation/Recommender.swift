@@ -115,7 +115,7 @@ public final class Recommender {
         for start in stride(from: 0, to: order.count, by: batchSize) {
             let positions = Array(order[start..<min(start + batchSize, order.count)])
             let inputs = positions.map { source(history: histories[$0], ids: ids) }
-            let constraint: any TokenConstraint
+            let constraint: PrefixTrieConstraint
             switch exclusion {
             case .none: constraint = catalogue.constraint
             case .history: constraint = catalogue.constraint(excluding: positions.map { Array(histories[$0]) })
@@ -155,12 +155,12 @@ public struct CatalogueIndex: Sendable {
     }
 
     /// The trie constraint with, for each input of a batch, the listed items (catalogue indices) taken out.
-    public func constraint(excluding items: [[Int32]]) -> ExcludingPrefixTrieConstraint {
-        ExcludingPrefixTrieConstraint(trie: constraint.trie, excluded: items.map { list in
+    public func constraint(excluding items: [[Int32]]) -> PrefixTrieConstraint {
+        constraint.excluding(items.map { list in
             list.compactMap { item in
                 tokenIDs.indices.contains(Int(item)) ? [decoderStartTokenID] + tokenIDs[Int(item)] + [eosTokenID] : nil
             }
-        }, endOfSequenceTokenID: eosTokenID)
+        })
     }
 
     /// The item a generated sequence (start token first, eos last) names.
