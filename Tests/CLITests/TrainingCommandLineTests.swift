@@ -47,7 +47,7 @@ final class TrainingCommandLineTests: XCTestCase {
         result = try CommandLine.run(["evaluate", "--model", run, "--data", data, "--split", "validation", "--baselines", "--json"])
         XCTAssertEqual(result.status, 0, result.error)
         let rows = try result.output.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-        XCTAssertEqual(rows.map { $0["model"] as? String }, [run, "popular", "text", "cooc", "cooc-text"])
+        XCTAssertEqual(rows.map { $0["model"] as? String }, [run, "popular", "text", "cooc", "cooc-text", "cooc-forward"])
         for row in rows {
             for key in ["users", "hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20"] { XCTAssertNotNil(row[key], key) }
             XCTAssertEqual(row["users"] as? Int, 40)

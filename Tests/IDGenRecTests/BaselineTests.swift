@@ -195,6 +195,15 @@ struct CooccurrenceBaselineTests {
         #expect(index.neighbours(of: 4).isEmpty, "validation and test items are never counted")
     }
 
+    @Test func forwardRowsHoldOnlyWhatCameAfter() throws {
+        let index = CooccurrenceIndex(split: try split(), direction: .forward)
+        let b = index.neighbours(of: 1)
+        #expect(b.map(\.item) == [2, 3], "b was followed by c (u1) and d (u2), never by a")
+        for row in b { #expect(abs(row.weight - 0.5) < 1e-12) }
+        #expect(index.neighbours(of: 2).isEmpty, "nothing came after c in a training part")
+        #expect(CooccurrenceIndex(split: try split()).neighbours(of: 1).map(\.item) == [0, 2, 3], "both ways, a counts")
+    }
+
     @Test func recentItemsWeighMostAndTheHistoryIsExcluded() throws {
         let split = try split()
         let baseline = CooccurrenceBaseline(split: split)

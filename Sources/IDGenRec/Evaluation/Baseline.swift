@@ -11,6 +11,8 @@ public enum Baseline: String, CaseIterable, Sendable, Codable {
     case cooc
     /// Co-occurrence plus text similarity to the last item, the text's weight chosen on the validation part.
     case coocText = "cooc-text"
+    /// Co-occurrence counting only the items that came after each history item: the sequential variant.
+    case coocForward = "cooc-forward"
 
     /// The outcome of one baseline on some samples.
     public struct Outcome: Sendable {
@@ -40,8 +42,9 @@ public enum Baseline: String, CaseIterable, Sendable, Codable {
                 let excluded = Set(history)
                 return Array(list.lazy.filter { !excluded.contains($0) }.prefix(count))
             }
-        case .cooc:
-            lists = try CooccurrenceBaseline(split: split).recommendations(for: samples, in: split, count: count, excludingHistory: excludingHistory)
+        case .cooc, .coocForward:
+            lists = try CooccurrenceBaseline(split: split, direction: self == .cooc ? .both : .forward)
+                .recommendations(for: samples, in: split, count: count, excludingHistory: excludingHistory)
         case .coocText:
             var blend = CooccurrenceBaseline(split: split, text: TextSimilarityIndex(catalogue: split.dataset.catalogue))
             blend.textWeight = try blend.chooseTextWeight(split: split, excludingHistory: excludingHistory).weight

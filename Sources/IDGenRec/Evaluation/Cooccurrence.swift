@@ -7,13 +7,20 @@ import RecData
 /// validation or test target is ever seen. Two items `d <= window` positions apart in a sequence add `1 / d` to
 /// each other's row (both directions: a purchase predicts its neighbours before and after it). Each row is then
 /// scaled to sum 1, so a popular item does not outvote a rare one it happens to sit next to.
+///
+/// With ``Direction/forward`` an item's row holds only the items that came after it: what a purchase predicts is
+/// mostly what follows it (on Beauty's validation split, .0626 NDCG@10 forward-only against .0576 both ways).
 public struct CooccurrenceIndex: Sendable {
+    /// Which neighbours an item's row counts.
+    public enum Direction: Sendable { case both, forward }
+
     public let window: Int
+    public let direction: Direction
     public let numberOfItems: Int
     /// Per item: neighbours ascending and their weights.
     private let rows: [[(item: Int32, weight: Double)]]
 
-    public init(split: LeaveOneOutSplit, window: Int = 3) {
+    public init(split: LeaveOneOutSplit, window: Int = 3, direction: Direction = .both) {
         var counts = [[Int32: Double]](repeating: [:], count: split.dataset.numberOfItems)
         for user in 0..<split.dataset.numberOfUsers {
             let sequence = Array(split.trainingSequence(ofUser: user))
@@ -22,7 +29,7 @@ public struct CooccurrenceIndex: Sendable {
                     let other = sequence[position + distance]
                     guard other != item else { continue }
                     counts[Int(item)][other, default: 0] += 1 / Double(distance)
-                    counts[Int(other)][item, default: 0] += 1 / Double(distance)
+                    if direction == .both { counts[Int(other)][item, default: 0] += 1 / Double(distance) }
                 }
             }
         }
@@ -31,6 +38,7 @@ public struct CooccurrenceIndex: Sendable {
             return row.map { (item: $0.key, weight: $0.value / total) }.sorted { $0.item < $1.item }
         }
         self.window = window
+        self.direction = direction
         numberOfItems = split.dataset.numberOfItems
     }
 
@@ -49,8 +57,9 @@ public struct CooccurrenceBaseline: Sendable {
     public var recentItems = 3
     public var textWeight: Double
 
-    public init(split: LeaveOneOutSplit, text: TextSimilarityIndex? = nil, textWeight: Double = 0) {
-        cooccurrence = CooccurrenceIndex(split: split)
+    public init(split: LeaveOneOutSplit, direction: CooccurrenceIndex.Direction = .both, text: TextSimilarityIndex? = nil,
+                textWeight: Double = 0) {
+        cooccurrence = CooccurrenceIndex(split: split, direction: direction)
         self.text = text
         self.textWeight = textWeight
     }
