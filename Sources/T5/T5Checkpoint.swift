@@ -43,12 +43,11 @@ extension T5Model {
         }
     }
 
-    /// Writes `config.json` and `model.safetensors` into `directory`, each atomically.
+    /// Writes `config.json`, `generation_config.json` and `model.safetensors` into `directory`, each atomically.
     public func save(to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(configuration), to: directory.appendingPathComponent("config.json"))
+        try AtomicFile.write(Data(configuration.transformersJSON().utf8), to: directory.appendingPathComponent("config.json"))
+        try AtomicFile.write(Data(configuration.generationConfigurationJSON().utf8), to: directory.appendingPathComponent("generation_config.json"))
         var tensors: [String: Tensor] = [:]
         for (name, parameter) in namedParameters { tensors[name] = parameter }
         try SafeTensors.write(tensors, to: directory.appendingPathComponent("model.safetensors"))

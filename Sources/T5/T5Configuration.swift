@@ -157,6 +157,42 @@ public enum T5Error: Error, CustomStringConvertible {
     }
 }
 
+/// config.json as transformers writes it. transformers 5 checks the types strictly (`initializer_factor` must be a
+/// float: `1` is refused where `1.0` loads), which JSONEncoder cannot promise for whole-valued floats, so the file
+/// is written field by field with each field's own type.
+extension T5Configuration {
+    public func transformersJSON() -> String {
+        let fields: [(String, String)] = [
+            ("architectures", "[\"T5ForConditionalGeneration\"]"),
+            ("d_ff", "\(feedForwardWidth)"), ("d_kv", "\(headWidth)"), ("d_model", "\(modelWidth)"),
+            ("decoder_start_token_id", "\(decoderStartTokenID)"),
+            ("dropout_rate", Self.float(dropoutRate)), ("eos_token_id", "\(eosTokenID)"),
+            ("feed_forward_proj", Self.quoted(feedForwardProjection)), ("initializer_factor", Self.float(initializerFactor)),
+            ("is_encoder_decoder", "true"),
+            ("layer_norm_epsilon", Self.float(layerNormEpsilon)), ("model_type", "\"t5\""),
+            ("num_decoder_layers", "\(decoderLayers)"), ("num_heads", "\(heads)"), ("num_layers", "\(encoderLayers)"),
+            ("pad_token_id", "\(padTokenID)"), ("relative_attention_max_distance", "\(relativeAttentionMaxDistance)"),
+            ("relative_attention_num_buckets", "\(relativeAttentionBuckets)"),
+            ("scale_decoder_outputs", scaleDecoderOutputs ? "true" : "false"),
+            ("tie_word_embeddings", tieWordEmbeddings ? "true" : "false"), ("use_cache", "true"),
+            ("vocab_size", "\(vocabularySize)"),
+        ]
+        return "{\n" + fields.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}\n"
+    }
+
+    /// generation_config.json: the token ids `generate` needs, nothing that changes its defaults.
+    public func generationConfigurationJSON() -> String {
+        "{\n  \"decoder_start_token_id\": \(decoderStartTokenID),\n  \"eos_token_id\": \(eosTokenID),\n  \"pad_token_id\": \(padTokenID)\n}\n"
+    }
+
+    /// A float as JSON with its point: Swift prints `1.0`, `0.1`, `1e-06`, never a bare integer.
+    static func float(_ value: Float) -> String { value.isFinite ? "\(value)" : "null" }
+
+    static func quoted(_ text: String) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: [text])) ?? Data("[\"\"]".utf8), as: UTF8.self).dropFirst().dropLast().description
+    }
+}
+
 /// What a model of this shape costs in memory: the estimates ``MemoryBudget`` checks before anything is allocated.
 extension T5Configuration {
     /// Parameters, as the model allocates them.

@@ -11,8 +11,9 @@ import Tokenization
 ///     RUN/checkpoint/          the latest consistent state, replaced whole (write beside, then rename):
 ///         state.json           phases done, epoch within the current phase, elapsed time
 ///         tokenizer.model      the SentencePiece model both T5s read
-///         generator/           the ID generator (transformers' layout)
-///         recommender/         the recommender (transformers' layout)
+///         generator/           the ID generator, in transformers' layout: config.json, generation_config.json,
+///                              model.safetensors, spiece.model, tokenizer_config.json, special_tokens_map.json, README.md
+///         recommender/         the recommender, the same files
 ///         ids.jsonl            the current item-ID dictionary
 ///         items.jsonl          the catalogue's items (for titles in recommendations)
 ///         optimizer.safetensors  moments of the phase's optimizer, when stopped inside a phase
@@ -97,8 +98,12 @@ extension RunDirectory {
         try? fileManager.removeItem(at: staging)
         try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
         try checkpoint.tokenizer.serializedModel().write(to: staging.appendingPathComponent("tokenizer.model"))
-        try checkpoint.generator.save(to: staging.appendingPathComponent("generator"))
-        try checkpoint.recommender.save(to: staging.appendingPathComponent("recommender"))
+        for (role, model) in [(TransformersFiles.Role.generator, checkpoint.generator), (.recommender, checkpoint.recommender)] {
+            let folder = staging.appendingPathComponent(role.rawValue)
+            try model.save(to: folder)
+            try TransformersFiles.writeTokenizer(checkpoint.tokenizer, to: folder)
+            try TransformersFiles.writeModelCard(role: role, model: model, items: checkpoint.items.count, state: checkpoint.state, to: folder)
+        }
         try checkpoint.ids.write(to: staging.appendingPathComponent("ids.jsonl"), format: .jsonl)
         try Data(checkpoint.items.map { ProjectFormatWriter.jsonLine(for: $0) + "\n" }.joined().utf8)
             .write(to: staging.appendingPathComponent("items.jsonl"))
