@@ -86,6 +86,12 @@ final class TrainingCommandLineTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.error)
         let lines = try String(contentsOfFile: exported, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 24)
+        // An evaluation through another dictionary lands beside the first, named by what it read, and says how it ran.
+        result = try CommandLine.run(["evaluate", "--model", run, "--data", data, "--ids", exported])
+        XCTAssertEqual(result.status, 0, result.error)
+        let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/evaluation-data-test-ids-ids.json"))) as? [String: Any])
+        for key in ["dataset", "split", "protocol", "beams", "seconds", "ids", "ndcg@10"] { XCTAssertNotNil(record[key], key) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/evaluation-data-validation.json"), "the earlier result is kept")
         let generated = directory.appendingPathComponent("generated.tsv").path
         XCTAssertEqual(try CommandLine.run(["ids", "generate", "--model", run, "--data", data, "--out", generated]).status, 0)
         XCTAssertEqual(try CommandLine.run(["evaluate", "--model", run, "--data", data, "--zero-shot", "--beams", "5", "--cutoffs", "1", "5", "--out",

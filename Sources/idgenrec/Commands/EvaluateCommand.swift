@@ -28,7 +28,8 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Let users be recommended items already in their history (for data with repeat purchases).") var allowRepeats = false
     @Option(help: "Item-ID dictionary to use instead of the run's (tsv, csv or jsonl).") var ids: String?
     @Flag(help: "The dataset's catalogue is new to the run: generate its IDs with the run's generator, train nothing.") var zeroShot = false
-    @Option(help: "The model's result file (JSON; per-user ranks go beside it as .ranks.tsv). Default: in the run folder.") var out: String?
+    @Option(help: "The model's result file (JSON; per-user ranks go beside it as .ranks.tsv). Default: in the run folder, named evaluation-DATASET-SPLIT[-zero-shot|-ids-NAME].json.")
+    var out: String?
     @Option(help: "Engine threads.") var threads: Int?
     @Flag(help: "Print each result as one JSON line.") var json = false
 
@@ -79,7 +80,9 @@ struct EvaluateCommand: ParsableCommand {
             let seconds = Date().timeIntervalSince(started)
             rows.append(("model", result, [:]))
             let dataset = URL(fileURLWithPath: self.data).standardizedFileURL.lastPathComponent
-            let resultPath = out ?? "\(model)/evaluation-\(dataset)-\(part.rawValue)\(zeroShot ? "-zero-shot" : "").json"
+            // Named by dataset, split and what the model read: a second evaluation of another kind never overwrites the first.
+            let variant = zeroShot ? "-zero-shot" : ids.map { "-ids-" + URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? ""
+            let resultPath = out ?? "\(model)/evaluation-\(dataset)-\(part.rawValue)\(variant).json"
             var record: [String: Any] = result.metrics
             record["users"] = result.users
             record["split"] = part.rawValue
@@ -87,6 +90,8 @@ struct EvaluateCommand: ParsableCommand {
             record["model"] = model
             record["zero_shot"] = zeroShot
             record["history_excluded"] = !allowRepeats
+            record["protocol"] = "leave-one-out, full ranking over the catalogue" + (allowRepeats ? "" : ", history items excluded")
+            if let ids { record["ids"] = ids }
             record["beams"] = beams
             record["length_penalty"] = Double(session.recommender.settings.lengthPenalty)
             record["seconds"] = (seconds * 10).rounded() / 10
