@@ -1,7 +1,7 @@
 """Loads a run's two models with transformers, as they are, and checks that transformers' beam search returns
 the sequences and scores that `idgenrec t5 generate` returns for the same input.
 
-    pip install torch transformers sentencepiece
+    pip install torch transformers sentencepiece protobuf
     python3 Examples/transformers_check.py RUN [--idgenrec .build/release/idgenrec] [--beams 5]
 
 Prints one line per model and exits non-zero on the first difference.
@@ -49,7 +49,10 @@ def main():
              "--beams", str(args.beams), "--return", str(args.beams), "--max-new-tokens", str(args.max_new_tokens), "--json"]))
         our_input = tokenizer.convert_tokens_to_ids(tokenizer.tokenize(text)) + [tokenizer.eos_token_id]
         assert inputs.input_ids[0].tolist() == our_input, f"{role}: tokenizers disagree"
-        strip = lambda seq: seq[:1] + [t for t in seq[1:] if t != model.config.pad_token_id]
+        def strip(seq):
+            """The sequence up to its first end-of-sequence: what follows is padding, whichever token pads it."""
+            eos = model.config.eos_token_id
+            return seq[:seq.index(eos, 1) + 1] if eos in seq[1:] else seq
         theirs = [strip(seq.tolist()) for seq in out.sequences]
         mine = [strip(seq) for seq in ours["sequences"]]
         gap = max(abs(a - b) for a, b in zip(out.sequences_scores.tolist(), ours["scores"]))
