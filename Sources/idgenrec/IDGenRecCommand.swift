@@ -5,6 +5,7 @@ struct IDGenRecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "idgenrec",
         abstract: "Generative recommendation with learned textual item IDs.",
+        version: "0.4.0",
         subcommands: [
             T5Command.self,
             DataCommand.self,

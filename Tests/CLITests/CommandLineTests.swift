@@ -72,12 +72,12 @@ final class CommandLineTests: XCTestCase {
 enum CommandLine {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, error: String) {
-        try runProcess(arguments, environment: environment).result
+    static func run(_ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil) throws -> (status: Int32, output: String, error: String) {
+        try runProcess(arguments, environment: environment, in: folder).result
     }
 
     /// Runs the command and also says whether it ended by a signal (the status is then the signal's number).
-    static func runProcess(_ arguments: [String], environment: [String: String] = [:])
+    static func runProcess(_ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil)
         throws -> (result: (status: Int32, output: String, error: String), killedBySignal: Bool) {
         // The test bundle sits beside the built products (on Linux the bundle URL is their folder itself).
         var products = Bundle(for: CommandLineTests.self).bundleURL
@@ -85,7 +85,7 @@ enum CommandLine {
         let process = Process()
         process.executableURL = products.appendingPathComponent("idgenrec")
         process.arguments = arguments
-        process.currentDirectoryURL = repository
+        process.currentDirectoryURL = folder ?? repository
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         // Standard error goes to a file, so that a chatty run cannot fill a pipe nobody is reading.
         let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("idgenrec-stderr-\(UUID().uuidString)")

@@ -98,6 +98,21 @@ final class TrainingCommandLineTests: XCTestCase {
                                             directory.appendingPathComponent("zs.json").path]).status, 0)
     }
 
+    /// Outside the repository the bundled vocabulary is found beside the executable; what cannot be found names its flag.
+    func testRunsFromAnotherFolder() throws {
+        let data = directory.appendingPathComponent("data").path, run = directory.appendingPathComponent("run").path
+        let elsewhere = FileManager.default.temporaryDirectory
+        var result = try CommandLine.run(["train", "--data", data, "--out", run, "--config", directory.appendingPathComponent("tiny.json").path],
+                                         in: elsewhere)
+        XCTAssertEqual(result.status, 0, result.error)
+        result = try CommandLine.run(["quickstart", "--data", "no-such-sample"], in: elsewhere)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.error.contains("--data no-such-sample: not found"), result.error)
+        result = try CommandLine.run(["--version"], in: elsewhere)
+        XCTAssertEqual(result.status, 0)
+        XCTAssertFalse(result.output.isEmpty)
+    }
+
     func testBadRunFolderIsAClearError() throws {
         let result = try CommandLine.run(["evaluate", "--model", directory.path, "--data", directory.appendingPathComponent("data").path])
         XCTAssertNotEqual(result.status, 0)

@@ -57,7 +57,7 @@ extension IDsCommand {
 
         func run() throws {
             let catalogue = try loadSplit(data).dataset.catalogue
-            let tokens = try SentencePieceTokenizer(contentsOf: URL(fileURLWithPath: tokenizer))
+            let tokens = try SentencePieceTokenizer(contentsOf: URL(fileURLWithPath: try locateBundled(tokenizer, flag: "--tokenizer")))
             let generated = try TitleWords(tokenizer: tokens, minimumWords: words).ids(for: catalogue, progress: nil)
             try write(generated.dictionary, to: out, format: format)
             print("\(generated.statistics): \(out)")

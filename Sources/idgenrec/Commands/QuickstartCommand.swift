@@ -32,6 +32,7 @@ struct QuickstartCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
+        let data = try locateBundled(self.data, flag: "--data"), tokenizer = try locateBundled(self.tokenizer, flag: "--tokenizer")
         let split = try loadSplit(data)
         let bar = ProgressBar()
         let runDirectory = RunDirectory(URL(fileURLWithPath: out))

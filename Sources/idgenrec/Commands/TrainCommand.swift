@@ -52,7 +52,7 @@ struct TrainCommand: ParsableCommand {
                 guard idDesign != .fixed else { throw ValidationError("--id-design fixed: pass the dictionary with --ids FILE instead") }
                 configuration.idDesign = idDesign
             }
-            let tokens = try SentencePieceTokenizer(contentsOf: URL(fileURLWithPath: tokenizer))
+            let tokens = try SentencePieceTokenizer(contentsOf: URL(fileURLWithPath: try locateBundled(tokenizer, flag: "--tokenizer")))
             let fixed = try ids.map { try IDDictionary.read(from: URL(fileURLWithPath: $0), tokenizer: tokens, catalogue: split.dataset.catalogue) }
             trainer = try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokens, run: runDirectory,
                                              fixedIDs: fixed, observer: bar.handle)

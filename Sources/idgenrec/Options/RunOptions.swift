@@ -21,3 +21,21 @@ func printJSONLine(_ object: Any) throws {
 func validateThreads(_ threads: Int?) throws {
     if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be in 1...1024, got \(threads)") }
 }
+
+/// Finds a file the project ships (the vocabulary, the sample data) when `idgenrec` runs outside the repository:
+/// `path` as given (relative to the current folder), else relative to the executable's folder or one of its
+/// ancestors (a SwiftPM build sits at `.build/<configuration>/idgenrec` inside the package). Not found anywhere,
+/// it is an error naming the flag that sets it.
+func locateBundled(_ path: String, flag: String) throws -> String {
+    let fileManager = FileManager.default
+    if fileManager.fileExists(atPath: path) { return path }
+    if !path.hasPrefix("/"), let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+        var folder = executable.deletingLastPathComponent()
+        for _ in 0..<5 {
+            let candidate = folder.appendingPathComponent(path).path
+            if fileManager.fileExists(atPath: candidate) { return candidate }
+            folder.deleteLastPathComponent()
+        }
+    }
+    throw IDGenRecError.invalidInput("\(flag) \(path): not found in \(fileManager.currentDirectoryPath) nor beside the idgenrec executable; pass \(flag) PATH")
+}
