@@ -48,9 +48,11 @@ public struct DatasetSummary: Sendable, Encodable {
         try container.encodeIfPresent(kCoreReport, forKey: .kCore)
     }
 
+    /// One line of snake_case JSON, like every `--json` of the command line.
     public func jsonText() throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 

@@ -99,6 +99,11 @@ public struct DatasetStatistics: Sendable, Equatable, Codable {
             return String(grouped.reversed())
         }
         func fixed(_ value: Double, _ places: Int) -> String { String(format: "%.\(places)f", value) }
+        // A share short of whole never reads 100.0% (7,379 of 7,382 is 99.96%, not 100.0%).
+        func percent(_ share: Double) -> String {
+            let text = fixed(share * 100, 1)
+            return share < 1 && text == "100.0" ? fixed(share * 100, 2) + "%" : text + "%"
+        }
         func describe(_ distribution: LengthDistribution) -> String {
             "min \(distribution.minimum), median \(distribution.median), mean \(fixed(distribution.mean, 2)), "
                 + "p90 \(distribution.percentile90), max \(distribution.maximum)"
@@ -114,7 +119,7 @@ public struct DatasetStatistics: Sendable, Equatable, Codable {
         lines.append("item popularity: \(describe(itemPopularity))")
         lines.append("text coverage (items with the field non-empty):")
         lines += textCoverage.map {
-            "  \($0.field.padding(toLength: 12, withPad: " ", startingAt: 0)) \(number($0.items)) (\(fixed($0.share * 100, 1))%)"
+            "  \($0.field.padding(toLength: 12, withPad: " ", startingAt: 0)) \(number($0.items)) (\(percent($0.share)))"
         }
         lines.append("items without text: \(number(itemsWithoutText))")
         if usersTooShortForSplit > 0 {

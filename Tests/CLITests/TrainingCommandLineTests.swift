@@ -113,6 +113,47 @@ final class TrainingCommandLineTests: XCTestCase {
         XCTAssertFalse(result.output.isEmpty)
     }
 
+    /// Every command's machine-readable output: one JSON object per line, every key (at any depth) snake_case.
+    func testEveryJSONOutputIsOneSnakeCaseObjectPerLine() throws {
+        let data = directory.appendingPathComponent("data").path, run = directory.appendingPathComponent("run").path
+        let vocabulary = CommandLine.repository.appendingPathComponent("vocab/idgenrec-8k.model").path
+        XCTAssertEqual(try CommandLine.run(["train", "--data", data, "--out", run, "--config", directory.appendingPathComponent("tiny.json").path,
+                                            "--tokenizer", vocabulary]).status, 0)
+        let histories = directory.appendingPathComponent("histories.txt")
+        try Data("i1 i4\ni7\n".utf8).write(to: histories)
+        let commands: [[String]] = [
+            ["data", "stats", data, "--json"],
+            ["evaluate", "--model", run, "--data", data, "--baselines", "--json"],
+            ["recommend", "--model", run, "--history", "i1,i4", "--json"],
+            ["recommend", "--model", run, "--histories", histories.path, "--json"],
+            ["t5", "generate", "--model", run + "/checkpoint/generator", "--tokenizer", vocabulary, "--text", "Olay", "--text", "Dove",
+             "--beams", "2", "--return", "2", "--json"],
+            ["bench", "--config", "tiny", "--batch", "2", "--src", "8", "--items", "50", "--users", "2", "--steps", "1"],
+        ]
+        let snakeCase = try NSRegularExpression(pattern: "^[a-z][a-z0-9_@]*$")
+        func checkKeys(_ value: Any, _ where_: String) {
+            if let object = value as? [String: Any] {
+                for (key, inner) in object {
+                    XCTAssertNotNil(snakeCase.firstMatch(in: key, range: NSRange(key.startIndex..., in: key)), "\(where_): key \(key)")
+                    checkKeys(inner, where_)
+                }
+            } else if let array = value as? [Any] {
+                array.forEach { checkKeys($0, where_) }
+            }
+        }
+        for command in commands {
+            let result = try CommandLine.run(command)
+            XCTAssertEqual(result.status, 0, "\(command): \(result.error)")
+            let lines = result.output.split(separator: "\n")
+            XCTAssertFalse(lines.isEmpty, "\(command) printed nothing")
+            for line in lines {
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8))
+                XCTAssertTrue(object is [String: Any], "\(command): not one JSON object per line: \(line)")
+                checkKeys(object as Any, command.prefix(2).joined(separator: " "))
+            }
+        }
+    }
+
     func testBadRunFolderIsAClearError() throws {
         let result = try CommandLine.run(["evaluate", "--model", directory.path, "--data", directory.appendingPathComponent("data").path])
         XCTAssertNotEqual(result.status, 0)

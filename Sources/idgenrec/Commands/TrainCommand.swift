@@ -60,6 +60,6 @@ struct TrainCommand: ParsableCommand {
         bar.handle(.message("\(split.training.count) training samples, \(split.dataset.numberOfItems) items; phases: \(trainer.phases.map(\.description).joined(separator: " → "))"))
         try trainer.train()
         bar.handle(.message(String(format: "done in %@; validation %@", ProgressBar.clock(trainer.state.elapsedSeconds),
-                                   trainer.state.validation.keys.sorted().map { "\($0) \(String(format: "%.4f", trainer.state.validation[$0]!))" }.joined(separator: " "))))
+                                   metricsLine(trainer.state.validation, separator: " "))))
     }
 }

@@ -15,7 +15,7 @@ final class ProgressBar {
             draw(done: done, total: total, loss: loss)
         case .phaseFinished(let name, let summary):
             finishLine()
-            let values = summary.keys.sorted().map { "\($0) \(String(format: "%.4f", summary[$0]!))" }.joined(separator: "  ")
+            let values = metricsLine(summary)
             write("\(name): \(values)\n")
         case .message(let text):
             finishLine()
