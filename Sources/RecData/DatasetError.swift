@@ -47,7 +47,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path):\(line): the line is longer than \(limit) bytes. Check that the file is line-delimited text."
         case let .missingColumn(path, column, available):
             return "\(path):1: no column '\(column)' in the header (columns: \(available.joined(separator: ", "))). "
-                + "Name the column with the matching option or fix the header."
+                + "Name the column with --user-column, --item-column or --time-column, or fix the header."
         case let .duplicateItem(path, line, itemID, firstLine):
             return "\(path):\(line): item '\(itemID)' was already described on line \(firstLine). "
                 + "Remove the duplicate record or pass `--duplicate-metadata first` or `last`."
@@ -55,7 +55,8 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path):\(line): item '\(itemID)' has no record in \(metadataPath). "
                 + "Add it to the metadata or pass `--missing-metadata keep` or `drop`."
         case let .unknownFormat(path, reason):
-            return "\(path): \(reason). Name the format with `--format` (project, recbole, amazon2014, amazon2018, csv)."
+            return "\(path): \(reason). Name the format: `idgenrec data convert \(path) --format FORMAT --out FOLDER` "
+                + "(project, recbole, amazon2014, amazon2018, csv) writes it in the project's format, which every command reads."
         case let .unwritableIdentifier(kind, identifier, reason):
             return "\(kind) id '\(identifier)' cannot be written in the project's format: \(reason). Rename it in the input."
         case let .unwritable(path, reason):

@@ -180,7 +180,7 @@ final class HostileInputTests: XCTestCase {
         Case("a damaged tokenizer", "tokenizer", { f in
             ["t5", "generate", "--model", try f.model { _ in }, "--tokenizer", try f.file("tokenizer.model", "not a model"), "--text", "a"]
         }),
-        Case("--model given a run folder", "config.json", { f in ["t5", "generate", "--model", f.run, "--tokenizer", f.vocabulary, "--text", "a"] }),
+        Case("--model given a run folder", "checkpoint/generator", { f in ["t5", "generate", "--model", f.run, "--tokenizer", f.vocabulary, "--text", "a"] }),
 
         // Run folders
         Case("not a run folder", "no checkpoint here", { f in ["recommend", "--model", f.root.path, "--history", "i1"] }),

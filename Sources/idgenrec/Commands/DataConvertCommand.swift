@@ -1,7 +1,7 @@
 import ArgumentParser
 import RecData
 
-/// `idgenrec data convert --from FORMAT IN --to OUT`: import, prepare and write in the project's format.
+/// `idgenrec data convert IN --format FORMAT --out OUT`: import, prepare and write in the project's format.
 struct DataConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
@@ -9,13 +9,14 @@ struct DataConvertCommand: ParsableCommand {
         discussion: "Interactions are ordered by time (ties keep file order), the duplicate and missing-metadata policies applied, then the k-core filter."
     )
 
-    @Option(name: .customLong("from"), help: "Input format (default: recognised from the path).")
+    // --from and --to, the first spellings, still work; --format and --out are what every other command says.
+    @Option(name: [.customLong("format"), .customLong("from")], help: "Input format (default: recognised from the path).")
     var format: DatasetFormat?
 
     @Argument(help: "Dataset folder or interactions file.")
     var input: String
 
-    @Option(name: .customLong("to"), help: "Output folder (created if needed; its two files are replaced atomically).")
+    @Option(name: [.customLong("out"), .customLong("to")], help: "Output folder (created if needed; its two files are replaced atomically).")
     var output: String
 
     @Option(name: .customLong("k-core"), help: "Keep users and items with at least this many interactions, to a fixed point (0: no filter).")

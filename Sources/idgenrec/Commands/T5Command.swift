@@ -17,7 +17,7 @@ extension T5Command {
         static let configuration = CommandConfiguration(
             abstract: "Generate from a checkpoint (config.json + model.safetensors) for one or more texts.")
 
-        @Option(help: "Checkpoint folder holding config.json and model.safetensors.") var model: String
+        @Option(help: "A model folder holding config.json and model.safetensors (in a run: RUN/checkpoint/generator or RUN/checkpoint/recommender).", completion: .directory) var model: String
         @Option(help: "SentencePiece model (.model) the checkpoint was trained with.") var tokenizer: String
         @Option(name: .customLong("text"), help: "Input text (repeat for several; all are decoded as one batch).") var texts: [String]
         @Option(help: "Beams (1 = greedy).") var beams = 1
@@ -35,6 +35,10 @@ extension T5Command {
         }
 
         func run() throws {
+            if FileManager.default.fileExists(atPath: model + "/checkpoint/state.json") {
+                throw ValidationError("--model \(model) is a run folder; `t5` commands read one model's folder: pass "
+                                      + "\(model)/checkpoint/generator or \(model)/checkpoint/recommender")
+            }
             let t5 = try T5Model.load(from: URL(fileURLWithPath: model))
             let tokens = try SentencePieceTokenizer(contentsOf: URL(fileURLWithPath: tokenizer))
             guard tokens.vocabularySize <= t5.vocabularySize else {

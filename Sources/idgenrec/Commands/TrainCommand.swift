@@ -10,22 +10,25 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train the ID generator and the recommender (alternating), checkpointing as it goes.")
 
-    @Option(help: "Dataset folder.") var data: String
-    @Option(help: "Run folder (created; holds config, log and checkpoint).") var out: String
-    @Option(help: "SentencePiece model shared by both models.") var tokenizer = "vocab/idgenrec-8k.model"
-    @Option(help: "Training configuration (JSON; keys as in TrainingConfiguration). Flags below override it.") var config: String?
-    @Option(help: "Alternation rounds.") var rounds: Int?
-    @Option(help: "Recommender epochs per round.") var recommenderEpochs: Int?
-    @Option(help: "Generator warm-start epochs.") var warmStartEpochs: Int?
-    @Option(help: "Batch size.") var batchSize: Int?
-    @Option(help: "Recommender learning rate.") var learningRate: Float?
-    @Option(help: "Validation users after each recommender phase (0 = all).") var validationUsers: Int?
-    @Option(help: "Random seed.") var seed: UInt64?
-    @Option(help: "Engine threads.") var threads: Int?
-    @Option(help: "Where item IDs come from: \(IDDesign.allCases.filter { $0 != .fixed }.map(\.rawValue).joined(separator: ", ")) (default: the configuration's, learned).")
+    @Option(help: "Dataset folder.", completion: .directory) var data: String
+    @Option(help: "Run folder (created; holds config, log and checkpoint).", completion: .directory) var out: String
+    @Option(help: "SentencePiece model shared by both models.", completion: .file(extensions: ["model"])) var tokenizer = "vocab/idgenrec-8k.model"
+    @Option(help: "Training configuration (JSON; keys as in TrainingConfiguration). Flags below override it; what neither sets keeps the default shown.", completion: .file(extensions: ["json"])) var config: String?
+    @Option(help: "Alternation rounds (default: \(Self.defaults.rounds)).") var rounds: Int?
+    @Option(help: "Recommender epochs per round (default: \(Self.defaults.recommenderEpochs)).") var recommenderEpochs: Int?
+    @Option(help: "Generator warm-start epochs (default: \(Self.defaults.warmStartEpochs)).") var warmStartEpochs: Int?
+    @Option(help: "Batch size (default: \(Self.defaults.batchSize)).") var batchSize: Int?
+    @Option(help: "Recommender learning rate (default: \(Self.defaults.recommenderLearningRate)).") var learningRate: Float?
+    @Option(help: "Validation users after each recommender phase (0 = all; default: \(Self.defaults.validationUsers)).") var validationUsers: Int?
+    @Option(help: "Random seed (default: \(Self.defaults.seed)).") var seed: UInt64?
+    @Option(help: "Engine threads (default: the machine's cores).") var threads: Int?
+    @Option(help: "Where item IDs come from: \(IDDesign.allCases.filter { $0 != .fixed }.map(\.rawValue).joined(separator: ", ")) (default: \(Self.defaults.idDesign.rawValue)).")
     var idDesign: IDDesign?
-    @Option(help: "Train the recommender on this fixed ID dictionary (tsv, csv or jsonl) instead of learning IDs.") var ids: String?
+    @Option(help: "Train the recommender on this fixed ID dictionary (tsv, csv or jsonl) instead of learning IDs.", completion: .file()) var ids: String?
     @Flag(help: "Continue the run in --out from its checkpoint.") var resume = false
+
+    /// What a run uses for every value neither the configuration file nor a flag sets.
+    static let defaults = TrainingConfiguration()
 
     func validate() throws { try validateThreads(threads) }
 
