@@ -14,6 +14,7 @@ struct IDGenRecCommand: ParsableCommand {
             EvaluateCommand.self,
             RecommendCommand.self,
             IDsCommand.self,
+            ReportCommand.self,
             QuickstartCommand.self,
             BenchCommand.self,
         ]

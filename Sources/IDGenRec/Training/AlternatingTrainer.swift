@@ -235,6 +235,9 @@ public final class AlternatingTrainer {
             let batches = Batching.batches(count: samples, batchSize: batchSize, seed: seed, length: length)
             observer(.phaseStarted(name: "\(phase) epoch \(epoch + 1)/\(count)", steps: batches.count))
             var runningLoss: Float = 0, seen = 0
+            // About 40 points per epoch for the report's curves: each the mean loss since the previous one.
+            let logEvery = max(1, batches.count / 40)
+            var windowLoss: Float = 0, windowSteps = 0
             for (index, batch) in batches.enumerated() {
                 model.zeroGradients()
                 let value = try loss(batch)
@@ -245,6 +248,14 @@ public final class AlternatingTrainer {
                 step += 1
                 runningLoss += value.item
                 seen += 1
+                windowLoss += value.item
+                windowSteps += 1
+                if windowSteps == logEvery || index == batches.count - 1 {
+                    run.log(["event": "step", "phase": phase, "step": step, "loss": Double(windowLoss / Float(windowSteps)),
+                             "learning_rate": Double(optimizer.learningRate)])
+                    windowLoss = 0
+                    windowSteps = 0
+                }
                 observer(.step(done: index + 1, total: batches.count, loss: runningLoss / Float(seen)))
             }
             model.dropout.isTraining = false

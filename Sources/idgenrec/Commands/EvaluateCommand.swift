@@ -55,6 +55,7 @@ struct EvaluateCommand: ParsableCommand {
         let bar = ProgressBar()
         let count = cutoffs.max()!
         var rows: [(name: String, result: RankingResult, notes: [String: Double])] = []
+        var modelRecord: (record: [String: Any], path: String, ranking: RankingEvaluation)?
 
         if let model {
             let started = Date()
@@ -95,15 +96,23 @@ struct EvaluateCommand: ParsableCommand {
             record["beams"] = beams
             record["length_penalty"] = Double(session.recommender.settings.lengthPenalty)
             record["seconds"] = (seconds * 10).rounded() / 10
-            try AtomicFile.write(JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .prettyPrinted]),
-                                 to: URL(fileURLWithPath: resultPath))
-            try ranking.writeUserRanks(to: (resultPath as NSString).deletingPathExtension + ".ranks.tsv")
-            if !json { print("results in \(resultPath)") }
+            modelRecord = (record, resultPath, ranking)
         }
         for baseline in baselines ? Baseline.allCases : baseline {
             let outcome = try baseline.evaluate(split: data, samples: samples, count: count, excludingHistory: !allowRepeats,
                                                 cutoffs: cutoffs)
             rows.append((baseline.rawValue, outcome.ranking.result(model: baseline.rawValue, split: part.rawValue), outcome.notes))
+        }
+        // The model's result file, with the baselines evaluated beside it under the same protocol.
+        if var (record, resultPath, ranking) = modelRecord {
+            let baselineRows = rows.filter { $0.name != "model" }
+            if !baselineRows.isEmpty {
+                record["baselines"] = Dictionary(uniqueKeysWithValues: baselineRows.map { ($0.name, $0.result.metrics.merging($0.notes) { a, _ in a }) })
+            }
+            try AtomicFile.write(JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .prettyPrinted]),
+                                 to: URL(fileURLWithPath: resultPath))
+            try ranking.writeUserRanks(to: (resultPath as NSString).deletingPathExtension + ".ranks.tsv")
+            if !json { print("results in \(resultPath)") }
         }
 
         if json {
