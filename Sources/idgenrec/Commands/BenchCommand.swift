@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Time a T5 training step and trie-constrained beam search (sizes a machine).")
 
-    @Option(help: "Model size: small (t5-small) or tiny.") var config = "small"
+    @Option(help: "Model size: small (t5-small) or tiny.") var config: ModelSize = .small
     @Option(help: "BLAS threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Training batch size.") var batch = 32
     @Option(help: "Source length in tokens.") var src = 128
@@ -19,19 +19,20 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Beams (and returned sequences).") var beams = 10
     @Option(help: "Users decoded.") var users = 8
     @Option(help: "Timed training steps.") var steps = 5
-    @Option(help: "What to time: all, train or search.") var only = "all"
+    @Option(help: "What to time.") var only: Measurement = .all
 
     func validate() throws {
-        guard Self.configurations[config] != nil else { throw ValidationError("--config must be one of \(Self.configurations.keys.sorted())") }
         for (name, value) in [("threads", threads), ("batch", batch), ("src", src), ("tgt", tgt), ("items", items), ("beams", beams), ("users", users), ("steps", steps)] where value < 1 {
             throw ValidationError("--\(name) must be at least 1")
         }
-        guard ["all", "train", "search"].contains(only) else { throw ValidationError("--only must be all, train or search") }
     }
 
-    static let configurations: [String: T5Configuration] = [
-        "small": T5Configuration(vocabularySize: 32128, modelWidth: 512, headWidth: 64, feedForwardWidth: 2048, encoderLayers: 6, heads: 8),
-        "tiny": T5Configuration(vocabularySize: 8000, modelWidth: 128, headWidth: 32, feedForwardWidth: 512, encoderLayers: 2, heads: 4),
+    enum ModelSize: String, ExpressibleByArgument, CaseIterable { case small, tiny }
+    enum Measurement: String, ExpressibleByArgument, CaseIterable { case all, train, search }
+
+    static let configurations: [ModelSize: T5Configuration] = [
+        .small: T5Configuration(vocabularySize: 32128, modelWidth: 512, headWidth: 64, feedForwardWidth: 2048, encoderLayers: 6, heads: 8),
+        .tiny: T5Configuration(vocabularySize: 8000, modelWidth: 128, headWidth: 32, feedForwardWidth: 512, encoderLayers: 2, heads: 4),
     ]
 
     func run() throws {
@@ -39,8 +40,8 @@ struct BenchCommand: ParsableCommand {
         FileHandle.standardError.write("engine: \(BLAS.summary)\n".data(using: .utf8)!)
         let configuration = Self.configurations[config]!
         let model = try T5Model(configuration: configuration, seed: 0)
-        if only != "search" { try timeTraining(model) }
-        if only != "train" { try timeConstrainedSearch(model) }
+        if only != .search { try timeTraining(model) }
+        if only != .train { try timeConstrainedSearch(model) }
     }
 
     /// Beam search through a trie of random textual IDs (3–9 tokens + eos), as the peer builds it. All users
@@ -64,7 +65,7 @@ struct BenchCommand: ParsableCommand {
         start = Date()
         for input in inputs { _ = try model.generate(inputs: [input], configuration: configuration, constraint: constraint) }
         let single = Date().timeIntervalSince(start) / Double(users)
-        try printJSONLine(["anchor": "swift", "what": "constrained_beam_search", "config": config, "items": items, "beams": beams, "src": src,
+        try printJSONLine(["anchor": "swift", "what": "constrained_beam_search", "config": config.rawValue, "items": items, "beams": beams, "src": src,
                    "users": users, "ms_per_user": round2(batched * 1000), "users_per_s": round2(1 / batched),
                    "ms_per_user_one_at_a_time": round2(single * 1000), "threads": threads])
     }
@@ -85,7 +86,7 @@ struct BenchCommand: ParsableCommand {
         let start = Date()
         for _ in 0..<steps { step() }
         let seconds = Date().timeIntervalSince(start) / Double(steps)
-        try printJSONLine(["anchor": "swift", "what": "train_step", "config": config, "params": model.parameterCount, "batch": batch, "src": src, "tgt": tgt,
+        try printJSONLine(["anchor": "swift", "what": "train_step", "config": config.rawValue, "params": model.parameterCount, "batch": batch, "src": src, "tgt": tgt,
                    "s_per_step": round4(seconds), "examples_per_s": round2(Double(batch) / seconds),
                    "tokens_per_s": round2(Double(batch * (src + tgt)) / seconds), "threads": threads])
     }

@@ -15,7 +15,7 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(help: "Run folder made by `idgenrec train`.") var model: String?
     @Option(help: "Dataset folder.") var data: String
-    @Option(help: "valid (or validation) or test.") var split = "test"
+    @Option(help: "Which target each user is scored on (valid is short for validation).") var split: SplitChoice = .test
     @Option(help: "Beams: at least the largest cut-off.") var beams = 20
     @Option(parsing: .upToNextOption, help: "Cut-offs k of HR@k and NDCG@k.") var cutoffs: [Int] = [5, 10, 20]
     @Option(help: "Users decoded together.") var batchSize = 64
@@ -33,10 +33,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Engine threads.") var threads: Int?
     @Flag(help: "Print each result as one JSON line.") var json = false
 
-    var part: EvaluationPart { split == "test" ? .test : .validation }
+    var part: EvaluationPart { split == .test ? .test : .validation }
 
     func validate() throws {
-        guard ["valid", "validation", "test"].contains(split) else { throw ValidationError("--split must be valid, validation or test") }
         guard model != nil || !baseline.isEmpty || baselines else { throw ValidationError("give --model RUN, --baseline NAME or --baselines") }
         guard beams >= 1, batchSize >= 1, users >= 0 else { throw ValidationError("--beams and --batch-size must be positive") }
         guard !cutoffs.isEmpty, cutoffs.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--cutoffs must be positive") }
@@ -148,4 +147,9 @@ enum ResultTable {
         }
         return lines.joined(separator: "\n")
     }
+}
+
+/// `--split`: the two parts of a leave-one-out split, `valid` accepted for `validation`.
+enum SplitChoice: String, ExpressibleByArgument, CaseIterable {
+    case validation, valid, test
 }
