@@ -93,7 +93,7 @@ public struct RunReport {
             h1 { font-size: 1.6em; margin-bottom: 0; } h2 { border-bottom: 1px solid #d0d7de; padding-bottom: .2em; margin-top: 1.6em; }
             h3 { margin: .8em 0 .3em; } .muted { color: #57606a; }
             table { border-collapse: collapse; margin: .5em 0; } th, td { border: 1px solid #d0d7de; padding: .25em .6em; text-align: right; }
-            th:first-child, td:first-child { text-align: left; } th { background: #f6f8fa; }
+            th:first-child, td:first-child { text-align: left; } th { background: #f6f8fa; } table.facts td { text-align: left; }
             .charts { display: flex; flex-wrap: wrap; gap: 1em; } svg { background: #fff; border: 1px solid #d0d7de; }
             </style></head>
             <body>
@@ -119,7 +119,7 @@ public struct RunReport {
             rows.append(("phases done", state.completedPhases.isEmpty ? "none" : state.completedPhases.joined(separator: ", ")))
             rows.append(("training time", Self.duration(state.elapsedSeconds)))
         }
-        return Self.table(header: ["", ""], rows: rows.map { [$0.0, $0.1] }, headerless: true)
+        return Self.table(header: ["", ""], rows: rows.map { [$0.0, $0.1] }, headerless: true, className: "facts")
     }
 
     private func validationSection() -> String {
@@ -202,8 +202,8 @@ public struct RunReport {
         return total >= 3600 ? "\(total / 3600) h \(total % 3600 / 60) min" : "\(total / 60) min \(total % 60) s"
     }
 
-    static func table(header: [String], rows: [[String]], headerless: Bool = false) -> String {
-        var html = "<table>"
+    static func table(header: [String], rows: [[String]], headerless: Bool = false, className: String? = nil) -> String {
+        var html = className.map { "<table class=\"\($0)\">" } ?? "<table>"
         if !headerless { html += "<tr>" + header.map { "<th>\(htmlEscaped($0))</th>" }.joined() + "</tr>" }
         for row in rows { html += "<tr>" + row.map { "<td>\(htmlEscaped($0))</td>" }.joined() + "</tr>" }
         return html + "</table>\n"
