@@ -30,7 +30,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "The dataset's catalogue is new to the run: generate its IDs with the run's generator, train nothing.") var zeroShot = false
     @Option(help: "The model's result file (JSON; per-user ranks go beside it as .ranks.tsv). Default: in the run folder, named evaluation-DATASET-SPLIT[-zero-shot|-ids-NAME].json.")
     var out: String?
-    @Option(help: "Engine threads.") var threads: Int?
+    @OptionGroup var threads: ThreadsOption
     @Flag(help: "Print each result as one JSON line.") var json = false
 
     var part: EvaluationPart { split == .test ? .test : .validation }
@@ -39,7 +39,6 @@ struct EvaluateCommand: ParsableCommand {
         guard model != nil || !baseline.isEmpty || baselines else { throw ValidationError("give --model RUN, --baseline NAME or --baselines") }
         guard beams >= 1, batchSize >= 1, users >= 0 else { throw ValidationError("--beams and --batch-size must be positive") }
         guard !cutoffs.isEmpty, cutoffs.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--cutoffs must be positive") }
-        try validateThreads(threads)
         if model != nil, let k = cutoffs.max(), k > beams {
             throw ValidationError("--beams \(beams) cannot measure HR@\(k): a search returns at most --beams items; pass --beams \(k) or more")
         }
@@ -47,7 +46,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Parallel.setThreadCount(threads) }
+        threads.apply()
         let data = try loadSplit(self.data)
         var samples = part.samples(in: data)
         if users > 0 { samples = Array(samples.prefix(users)) }

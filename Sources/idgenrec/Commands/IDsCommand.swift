@@ -10,13 +10,13 @@ struct IDsCommand: ParsableCommand {
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "IDs for any catalogue, by a run's ID design (its generator, or its title-word rule).")
-        @Option(help: "Run folder.") var model: String
-        @Option(help: "Dataset folder whose catalogue gets IDs.") var data: String
+        @OptionGroup var runFolder: RunFolderOption
+        @Option(help: "Dataset folder whose catalogue gets IDs.", completion: .directory) var data: String
         @Option(help: "Output file.") var out: String
         @Option(help: "tsv, jsonl or csv (default: from --out's extension, else tsv).") var format: IDDictionaryFormat?
 
         func run() throws {
-            let session = try RunSession(run: RunDirectory(URL(fileURLWithPath: model)))
+            let session = try runFolder.open()
             let catalogue = try loadSplit(data).dataset.catalogue
             let bar = ProgressBar()
             let started = Date()
@@ -29,12 +29,12 @@ struct IDsCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The dictionary a run was trained with.")
-        @Option(help: "Run folder.") var model: String
-        @Option(help: "Output file.") var out: String
+        @OptionGroup var runFolder: RunFolderOption
+        @Option(help: "Output file.", completion: .file()) var out: String
         @Option(help: "tsv, jsonl or csv (default: from --out's extension, else tsv).") var format: IDDictionaryFormat?
 
         func run() throws {
-            let ids = try RunSession(run: RunDirectory(URL(fileURLWithPath: model))).ids
+            let ids = try runFolder.open().ids
             try write(ids, to: out, format: format)
             print("\(IDStatistics(dictionary: ids)): \(out)")
         }

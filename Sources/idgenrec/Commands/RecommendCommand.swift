@@ -9,7 +9,8 @@ struct RecommendCommand: ParsableCommand {
         commandName: "recommend", abstract: "Recommend the next items after a history.",
         discussion: "Give one history with --history, or many with --histories FILE (one per line, item ids separated by commas or spaces).")
 
-    @Option(help: "Run folder made by `idgenrec train`.", completion: .directory) var model: String
+    @OptionGroup var runFolder: RunFolderOption
+    @OptionGroup var threads: ThreadsOption
     @Option(help: "Item ids, oldest first, separated by commas.") var history: String?
     @Option(help: "A file of histories, one per line (item ids oldest first, separated by commas or spaces).", completion: .file())
     var histories: String?
@@ -24,7 +25,8 @@ struct RecommendCommand: ParsableCommand {
     }
 
     func run() throws {
-        let session = try RunSession(run: RunDirectory(URL(fileURLWithPath: model)))
+        threads.apply()
+        let session = try runFolder.open()
         let lists = try history.map { [Self.itemIDs(in: $0[...])] } ?? Self.readHistories(histories!)
         let results = try session.recommend(histories: lists, count: k, beams: beams)
         for (itemIDs, recommendations) in zip(lists, results) {

@@ -21,7 +21,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Recommender learning rate (default: \(Self.defaults.recommenderLearningRate)).") var learningRate: Float?
     @Option(help: "Validation users after each recommender phase (0 = all; default: \(Self.defaults.validationUsers)).") var validationUsers: Int?
     @Option(help: "Random seed (default: \(Self.defaults.seed)).") var seed: UInt64?
-    @Option(help: "Engine threads (default: the machine's cores).") var threads: Int?
+    @OptionGroup var threads: ThreadsOption
     @Option(help: "Where item IDs come from: \(IDDesign.allCases.filter { $0 != .fixed }.map(\.rawValue).joined(separator: ", ")) (default: \(Self.defaults.idDesign.rawValue)).")
     var idDesign: IDDesign?
     @Option(help: "Train the recommender on this fixed ID dictionary (tsv, csv or jsonl) instead of learning IDs.", completion: .file()) var ids: String?
@@ -30,10 +30,8 @@ struct TrainCommand: ParsableCommand {
     /// What a run uses for every value neither the configuration file nor a flag sets.
     static let defaults = TrainingConfiguration()
 
-    func validate() throws { try validateThreads(threads) }
-
     func run() throws {
-        if let threads { Parallel.setThreadCount(threads) }
+        threads.apply()
         let split = try loadSplit(data)
         let bar = ProgressBar()
         let runDirectory = RunDirectory(URL(fileURLWithPath: out))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IDGenRec
 import RecData
+import TensorEngine
 
 /// Loads a dataset folder (any supported format) and its leave-one-out split.
 func loadSplit(_ path: String) throws -> LeaveOneOutSplit {
@@ -47,4 +48,23 @@ func metricsLine(_ metrics: [String: Double], separator: String = "  ") -> Strin
         return (String(parts.first ?? ""), parts.count > 1 ? Int(parts[1]) ?? 0 : 0)
     }
     return metrics.keys.sorted { order($0) < order($1) }.map { "\($0) \(String(format: "%.4f", metrics[$0]!))" }.joined(separator: separator)
+}
+
+/// `--model RUN`, as every command that uses a trained run takes it: the folder `idgenrec train` made, opened whole.
+struct RunFolderOption: ParsableArguments {
+    @Option(name: .customLong("model"), help: "Run folder made by `idgenrec train`.", completion: .directory)
+    var path: String
+
+    func open() throws -> RunSession { try RunSession(run: RunDirectory(URL(fileURLWithPath: path))) }
+}
+
+/// `--threads N`, as every command that runs the engine takes it.
+struct ThreadsOption: ParsableArguments {
+    @Option(name: .customLong("threads"), help: "Engine threads (default: the machine's cores).")
+    var count: Int?
+
+    func validate() throws { try validateThreads(count) }
+
+    /// Sets the engine's thread count when the flag was given.
+    func apply() { if let count { Parallel.setThreadCount(count) } }
 }
