@@ -36,3 +36,14 @@ public enum RankingMetrics {
         return total / Double(ranks.count)
     }
 }
+
+extension RankingMetrics {
+    /// `hr@5, hr@10, hr@20, ndcg@5, ...`: by name, then by cut-off as a number (not `hr@10, hr@20, hr@5`).
+    public static func displayOrder(_ keys: Set<String>) -> [String] {
+        func order(_ key: String) -> (String, Int) {
+            let parts = key.split(separator: "@", maxSplits: 1)
+            return (String(parts.first ?? ""), parts.count > 1 ? Int(parts[1]) ?? 0 : 0)
+        }
+        return keys.sorted { order($0) < order($1) }
+    }
+}

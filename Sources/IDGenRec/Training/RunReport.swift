@@ -124,7 +124,7 @@ public struct RunReport {
 
     private func validationSection() -> String {
         guard !validations.isEmpty else { return "" }
-        let keys = Self.metricOrder(Set(validations.flatMap(\.metrics.keys)))
+        let keys = RankingMetrics.displayOrder(Set(validations.flatMap(\.metrics.keys)))
         return "<h2>Validation after each recommender phase</h2>\n"
             + Self.table(header: ["phase"] + keys, rows: validations.map { v in [v.phase] + keys.map { Self.metric(v.metrics[$0]) } })
     }
@@ -137,7 +137,7 @@ public struct RunReport {
             for (name, metrics) in (record["baselines"] as? [String: [String: Double]] ?? [:]).sorted(by: { $0.key < $1.key }) {
                 rows.append((name, metrics))
             }
-            let keys = Self.metricOrder(Set(rows.flatMap(\.1.keys)))
+            let keys = RankingMetrics.displayOrder(Set(rows.flatMap(\.1.keys)))
             let facts = ["dataset", "split", "users", "protocol", "beams", "seconds"].compactMap { key in record[key].map { "\(key) \($0)" } }
             html += "<h3>\(htmlEscaped(file))</h3>\n<p class=\"muted\">\(htmlEscaped(facts.joined(separator: " · ")))</p>\n"
             html += Self.table(header: ["ranker"] + keys, rows: rows.map { row in [row.0] + keys.map { Self.metric(row.1[$0]) } })
@@ -187,15 +187,6 @@ public struct RunReport {
     }
 
     static func metric(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
-
-    /// `hr@5, hr@10, hr@20, ndcg@5, ...`: by name, then by cut-off as a number.
-    static func metricOrder(_ keys: Set<String>) -> [String] {
-        func order(_ key: String) -> (String, Int) {
-            let parts = key.split(separator: "@", maxSplits: 1)
-            return (String(parts.first ?? ""), parts.count > 1 ? Int(parts[1]) ?? 0 : 0)
-        }
-        return keys.sorted { order($0) < order($1) }
-    }
 
     static func duration(_ seconds: Double) -> String {
         let total = Int(seconds.rounded())

@@ -41,13 +41,9 @@ func locateBundled(_ path: String, flag: String) throws -> String {
     throw IDGenRecError.invalidInput("\(flag) \(path): not found in \(fileManager.currentDirectoryPath) nor beside the idgenrec executable; pass \(flag) PATH")
 }
 
-/// Metrics as `hr@5 0.0365  hr@10 0.0576 ...`: by name, then by cut-off as a number (not `hr@10 hr@20 hr@5`).
+/// Metrics as `hr@5 0.0365  hr@10 0.0576 ...`, in ``RankingMetrics/displayOrder(_:)``.
 func metricsLine(_ metrics: [String: Double], separator: String = "  ") -> String {
-    func order(_ key: String) -> (String, Int) {
-        let parts = key.split(separator: "@", maxSplits: 1)
-        return (String(parts.first ?? ""), parts.count > 1 ? Int(parts[1]) ?? 0 : 0)
-    }
-    return metrics.keys.sorted { order($0) < order($1) }.map { "\($0) \(String(format: "%.4f", metrics[$0]!))" }.joined(separator: separator)
+    RankingMetrics.displayOrder(Set(metrics.keys)).map { "\($0) \(String(format: "%.4f", metrics[$0]!))" }.joined(separator: separator)
 }
 
 /// `--model RUN`, as every command that uses a trained run takes it: the folder `idgenrec train` made, opened whole.
