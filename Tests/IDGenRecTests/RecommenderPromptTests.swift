@@ -22,7 +22,7 @@ final class RecommenderPromptTests: XCTestCase {
         settings.lastItemTextTokens = 3
         recommender.settings = settings
         let texts = catalogue.items.map(ItemTextRenderer().render)
-        recommender.itemTexts = recommender.itemTextTokens(texts, tokenizer: tokenizer)
+        recommender.itemTexts = recommender.settings.itemTextTokens(texts, tokenizer: tokenizer)
         let lastText = Array(tokenizer.encode(texts[2]).dropLast().prefix(3))
         XCTAssertEqual(lastText.count, 3)
         XCTAssertEqual(recommender.source(history: history[...], ids: ids),

@@ -15,7 +15,7 @@ public final class Recommender {
     /// Tokens between the last item's ID and its text (`|`).
     public let textSeparator: [Int32]
     /// Each catalogue item's text as tokens (no eos), read when `settings.lastItemTextTokens > 0`; set by whoever
-    /// opens the catalogue (see ``itemTextTokens(_:)``).
+    /// opens the catalogue (see ``Settings/itemTextTokens(_:tokenizer:)``).
     public var itemTexts: [[Int32]] = []
 
     /// How histories become inputs.
@@ -41,6 +41,13 @@ public final class Recommender {
         }
 
         enum CodingKeys: String, CodingKey { case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens }
+
+        /// Items' rendered texts as ``Recommender/itemTexts`` wants them: tokens without eos, cut to what a prompt
+        /// reads (nothing when prompts read no text).
+        public func itemTextTokens(_ texts: [String], tokenizer: any Tokenizer) -> [[Int32]] {
+            guard lastItemTextTokens > 0 else { return [] }
+            return texts.map { Array(tokenizer.encode($0).dropLast().prefix(lastItemTextTokens)) }
+        }
     }
 
     public init(model: T5Model, tokenizer: any Tokenizer, settings: Settings = Settings()) {
@@ -48,12 +55,6 @@ public final class Recommender {
         self.separator = Array(tokenizer.encode(";").dropLast())
         self.textSeparator = Array(tokenizer.encode("|").dropLast())
         self.settings = settings
-    }
-
-    /// Items' rendered texts as ``itemTexts`` wants them: tokens without eos, cut to what a prompt reads.
-    public func itemTextTokens(_ texts: [String], tokenizer: any Tokenizer) -> [[Int32]] {
-        guard settings.lastItemTextTokens > 0 else { return [] }
-        return texts.map { Array(tokenizer.encode($0).dropLast().prefix(settings.lastItemTextTokens)) }
     }
 
     /// The input for a history (item indices, oldest first): the IDs of its last items joined by separators, then eos.

@@ -33,9 +33,7 @@ public final class AlternatingTrainer {
         recommender.itemTexts = recommenderItemTexts
         return recommender
     }
-    private lazy var recommenderItemTexts: [[Int32]] = Recommender(
-        model: checkpoint.recommender, tokenizer: checkpoint.tokenizer, settings: configuration.recommenderSettings
-    ).itemTextTokens(texts, tokenizer: checkpoint.tokenizer)
+    private lazy var recommenderItemTexts: [[Int32]] = configuration.recommenderSettings.itemTextTokens(texts, tokenizer: checkpoint.tokenizer)
     private var phaseStart = Date()
 
     /// The phases of this configuration, in order. Only learned IDs alternate; other designs train the

@@ -23,7 +23,9 @@ public final class RunSession {
         recommender = Recommender(model: checkpoint.recommender, tokenizer: tokenizer, settings: configuration.recommenderSettings)
         ids = checkpoint.ids
         items = checkpoint.items
-        recommender.itemTexts = recommender.itemTextTokens(items.map(configuration.textRendering.renderer.render), tokenizer: tokenizer)
+        if recommender.settings.lastItemTextTokens > 0 {   // rendering every item's text only when prompts read it
+            recommender.itemTexts = recommender.settings.itemTextTokens(items.map(configuration.textRendering.renderer.render), tokenizer: tokenizer)
+        }
         indexByItemID = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($0.element.id, $0.offset) })
     }
 

@@ -53,7 +53,7 @@ struct EvaluateCommand: ParsableCommand {
         let bar = ProgressBar()
         let count = cutoffs.max()!
         var rows: [(name: String, result: RankingResult, notes: [String: Double])] = []
-        var modelRecord: (record: [String: Any], path: String, ranking: RankingEvaluation)?
+        var modelRecord: (record: [String: Any], path: String, ranking: RankingEvaluation, result: RankingResult)?
 
         if let model {
             let started = Date()
@@ -78,23 +78,13 @@ struct EvaluateCommand: ParsableCommand {
             let result = ranking.result(model: model, split: part.rawValue)
             let seconds = Date().timeIntervalSince(started)
             rows.append(("model", result, [:]))
-            let dataset = URL(fileURLWithPath: self.data).standardizedFileURL.lastPathComponent
             // Named by dataset, split and what the model read: a second evaluation of another kind never overwrites the first.
             let variant = zeroShot ? "-zero-shot" : ids.map { "-ids-" + URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? ""
-            let resultPath = out ?? "\(model)/evaluation-\(dataset)-\(part.rawValue)\(variant).json"
-            var record: [String: Any] = result.metrics
-            record["users"] = result.users
-            record["split"] = part.rawValue
-            record["dataset"] = self.data
-            record["model"] = model
-            record["zero_shot"] = zeroShot
-            record["history_excluded"] = !allowRepeats
-            record["protocol"] = "leave-one-out, full ranking over the catalogue" + (allowRepeats ? "" : ", history items excluded")
+            let resultPath = out ?? "\(model)/" + evaluationFileName(dataset: self.data, split: part.rawValue, variant: variant)
+            var record: [String: Any] = ["model": model, "zero_shot": zeroShot, "seconds": (seconds * 10).rounded() / 10,
+                                         "length_penalty": Double(session.recommender.settings.lengthPenalty)]
             if let ids { record["ids"] = ids }
-            record["beams"] = beams
-            record["length_penalty"] = Double(session.recommender.settings.lengthPenalty)
-            record["seconds"] = (seconds * 10).rounded() / 10
-            modelRecord = (record, resultPath, ranking)
+            modelRecord = (record, resultPath, ranking, result)
         }
         for baseline in baselines ? Baseline.allCases : baseline {
             let outcome = try baseline.evaluate(split: data, samples: samples, count: count, excludingHistory: !allowRepeats,
@@ -102,11 +92,10 @@ struct EvaluateCommand: ParsableCommand {
             rows.append((baseline.rawValue, outcome.ranking.result(model: baseline.rawValue, split: part.rawValue), outcome.notes))
         }
         // The model's result file, with the baselines evaluated beside it under the same protocol.
-        if var (record, resultPath, ranking) = modelRecord {
-            let baselineRows = rows.filter { $0.name != "model" }
-            if !baselineRows.isEmpty {
-                record["baselines"] = Dictionary(uniqueKeysWithValues: baselineRows.map { ($0.name, $0.result.metrics.merging($0.notes) { a, _ in a }) })
-            }
+        if let (extra, resultPath, ranking, result) = modelRecord {
+            let record = evaluationRecord(model: result, baselines: rows.filter { $0.name != "model" }, dataset: self.data,
+                                          split: part.rawValue, historyExcluded: !allowRepeats, beams: beams)
+                .merging(extra) { _, own in own }
             try AtomicFile.write(JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .prettyPrinted]),
                                  to: URL(fileURLWithPath: resultPath))
             try ranking.writeUserRanks(to: (resultPath as NSString).deletingPathExtension + ".ranks.tsv")

@@ -56,16 +56,10 @@ struct QuickstartCommand: ParsableCommand {
         }
         print("\n" + ResultTable.text(rows: rows, title: "Test split, \(split.test.count) users, full ranking over \(split.dataset.numberOfItems) items, history excluded:"))
         // The same record `idgenrec evaluate` writes, so that `idgenrec report` shows this table too.
-        var record: [String: Any] = rows[0].result.metrics
-        record["dataset"] = data
-        record["split"] = "test"
-        record["users"] = split.test.count
-        record["protocol"] = "leave-one-out, full ranking over the catalogue, history items excluded"
-        record["beams"] = 20
-        record["baselines"] = Dictionary(uniqueKeysWithValues: rows.dropFirst().map { ($0.name, $0.result.metrics.merging($0.notes) { a, _ in a }) })
-        let dataset = URL(fileURLWithPath: data).standardizedFileURL.lastPathComponent
+        let record = evaluationRecord(model: rows[0].result, baselines: Array(rows.dropFirst()), dataset: data, split: "test",
+                                      historyExcluded: true, beams: 20)
         try AtomicFile.write(JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .prettyPrinted]),
-                             to: runDirectory.url.appendingPathComponent("evaluation-\(dataset)-test.json"))
+                             to: runDirectory.url.appendingPathComponent(evaluationFileName(dataset: data, split: "test")))
         let sample = split.test[0]
         let history = split.history(of: sample).map { split.dataset.catalogue[$0].id }
         print("\nA user's last items, then the top 5 recommendations (idgenrec recommend --model \(out) --history ...):")

@@ -64,3 +64,25 @@ struct ThreadsOption: ParsableArguments {
     /// Sets the engine's thread count when the flag was given.
     func apply() { if let count { Parallel.setThreadCount(count) } }
 }
+
+/// The result file `evaluate` and `quickstart` write into a run folder (`evaluation-DATASET-SPLIT[variant].json`, read
+/// by `idgenrec report`): the model's metrics, how they were measured, and the baselines evaluated beside it.
+func evaluationRecord(model: RankingResult, baselines: [(name: String, result: RankingResult, notes: [String: Double])],
+                      dataset: String, split: String, historyExcluded: Bool, beams: Int) -> [String: Any] {
+    var record: [String: Any] = model.metrics
+    record["users"] = model.users
+    record["split"] = split
+    record["dataset"] = dataset
+    record["history_excluded"] = historyExcluded
+    record["protocol"] = "leave-one-out, full ranking over the catalogue" + (historyExcluded ? ", history items excluded" : "")
+    record["beams"] = beams
+    if !baselines.isEmpty {
+        record["baselines"] = Dictionary(uniqueKeysWithValues: baselines.map { ($0.name, $0.result.metrics.merging($0.notes) { a, _ in a }) })
+    }
+    return record
+}
+
+/// Where ``evaluationRecord(model:baselines:dataset:split:historyExcluded:beams:)`` goes by default.
+func evaluationFileName(dataset: String, split: String, variant: String = "") -> String {
+    "evaluation-\(URL(fileURLWithPath: dataset).standardizedFileURL.lastPathComponent)-\(split)\(variant).json"
+}
