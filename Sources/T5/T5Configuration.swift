@@ -2,7 +2,7 @@ import Foundation
 import TensorEngine
 
 /// A T5's shape and conventions, read from and written to transformers' `config.json`.
-public struct T5Configuration: Codable, Equatable, Sendable {
+public struct T5Configuration: Decodable, Equatable, Sendable {
     public var vocabularySize: Int
     public var modelWidth: Int
     public var headWidth: Int
@@ -34,7 +34,6 @@ public struct T5Configuration: Codable, Equatable, Sendable {
         case feedForwardProjection = "feed_forward_proj", tieWordEmbeddings = "tie_word_embeddings"
         case scaleDecoderOutputs = "scale_decoder_outputs"
         case decoderStartTokenID = "decoder_start_token_id", eosTokenID = "eos_token_id", padTokenID = "pad_token_id"
-        case modelType = "model_type", architectures
     }
 
     public init(
@@ -79,24 +78,6 @@ public struct T5Configuration: Codable, Equatable, Sendable {
             eosTokenID: try c.decodeIfPresent(Int32.self, forKey: .eosTokenID) ?? 1,
             padTokenID: try c.decodeIfPresent(Int32.self, forKey: .padTokenID) ?? 0
         )
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode("t5", forKey: .modelType)
-        try c.encode(["T5ForConditionalGeneration"], forKey: .architectures)
-        try c.encode(vocabularySize, forKey: .vocabularySize); try c.encode(modelWidth, forKey: .modelWidth)
-        try c.encode(headWidth, forKey: .headWidth); try c.encode(feedForwardWidth, forKey: .feedForwardWidth)
-        try c.encode(encoderLayers, forKey: .encoderLayers); try c.encode(decoderLayers, forKey: .decoderLayers)
-        try c.encode(heads, forKey: .heads)
-        try c.encode(relativeAttentionBuckets, forKey: .relativeAttentionBuckets)
-        try c.encode(relativeAttentionMaxDistance, forKey: .relativeAttentionMaxDistance)
-        try c.encode(dropoutRate, forKey: .dropoutRate); try c.encode(layerNormEpsilon, forKey: .layerNormEpsilon)
-        try c.encode(initializerFactor, forKey: .initializerFactor)
-        try c.encode(feedForwardProjection, forKey: .feedForwardProjection)
-        try c.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings); try c.encode(scaleDecoderOutputs, forKey: .scaleDecoderOutputs)
-        try c.encode(decoderStartTokenID, forKey: .decoderStartTokenID); try c.encode(eosTokenID, forKey: .eosTokenID)
-        try c.encode(padTokenID, forKey: .padTokenID)
     }
 
     /// The feed-forward activation, parsed the way transformers parses `feed_forward_proj`.

@@ -72,7 +72,7 @@ final class T5ModelTests: XCTestCase {
         try model.save(to: directory)
         var other = Self.tiny
         other.modelWidth = 8
-        try JSONEncoder().encode(other).write(to: directory.appendingPathComponent("config.json"))
+        try Data(other.transformersJSON().utf8).write(to: directory.appendingPathComponent("config.json"))
         XCTAssertThrowsError(try T5Model.load(from: directory)) { XCTAssertTrue("\($0)".contains("has shape"), "\($0)") }
 
         // A config.json that is not one, and a hostile size.
@@ -80,7 +80,7 @@ final class T5ModelTests: XCTestCase {
         XCTAssertThrowsError(try T5Model.load(from: directory)) { XCTAssertTrue("\($0)".contains("config.json"), "\($0)") }
         var hostile = Self.tiny
         hostile.vocabularySize = 1 << 40
-        try JSONEncoder().encode(hostile).write(to: directory.appendingPathComponent("config.json"))
+        try Data(hostile.transformersJSON().utf8).write(to: directory.appendingPathComponent("config.json"))
         XCTAssertThrowsError(try T5Model.load(from: directory)) { XCTAssertTrue("\($0)".contains("vocab_size"), "\($0)") }
     }
 
