@@ -25,6 +25,19 @@ public enum ProjectFormatImporter {
         return (dataset, report)
     }
 
+    /// The items of a folder's `items.jsonl`, whether or not interactions come with them: the catalogue a model
+    /// serves when it recommends on a catalogue it was not trained on.
+    public static func loadCatalogue(folder: String, options: LoadOptions = LoadOptions()) throws -> Catalogue {
+        guard let itemsPath = existingFile(in: folder, named: itemsFileName) else {
+            throw DatasetError.fileNotFound(path: (folder as NSString).appendingPathComponent(itemsFileName),
+                                            expected: "one JSON object per item, e.g. {\"item_id\": \"X\", \"title\": \"...\"}")
+        }
+        var report = ImportReport()
+        let table = try ItemRecordReader.read(path: itemsPath, options: options, decoder: ItemRecordDecoder(), report: &report)
+        guard !table.items.isEmpty else { throw DatasetError.emptyFile(path: itemsPath, expected: "one JSON object per item") }
+        return try Catalogue(items: table.items)
+    }
+
     static func existingFile(in folder: String, named name: String) -> String? {
         for candidate in [name, name + ".gz"] {
             let path = (folder as NSString).appendingPathComponent(candidate)

@@ -43,14 +43,15 @@ extension T5Model {
         }
     }
 
-    /// Writes `config.json`, `generation_config.json` and `model.safetensors` into `directory`, each atomically.
-    public func save(to directory: URL) throws {
+    /// Writes `config.json`, `generation_config.json` and `model.safetensors` into `directory`, each atomically;
+    /// the weights in `precision` (float32 unless told).
+    public func save(to directory: URL, precision: SafeTensors.Precision = .float32) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try AtomicFile.write(Data(configuration.transformersJSON().utf8), to: directory.appendingPathComponent("config.json"))
         try AtomicFile.write(Data(configuration.generationConfigurationJSON().utf8), to: directory.appendingPathComponent("generation_config.json"))
         var tensors: [String: Tensor] = [:]
         for (name, parameter) in namedParameters { tensors[name] = parameter }
-        try SafeTensors.write(tensors, to: directory.appendingPathComponent("model.safetensors"))
+        try SafeTensors.write(tensors, to: directory.appendingPathComponent("model.safetensors"), precision: precision)
     }
 }
 

@@ -70,15 +70,27 @@ public enum SafeTensors {
         return tensors
     }
 
-    /// Writes `tensors` as F32, names sorted, atomically (a temporary file renamed into place).
-    public static func write(_ tensors: [String: Tensor], to url: URL, metadata: [String: String] = ["format": "pt"]) throws {
+    /// How a file stores its numbers.
+    public enum Precision: String, Sendable, CaseIterable {
+        /// F32: every value as the engine holds it.
+        case float32
+        /// F16: half the bytes; each value rounded to the nearest half-precision number (read back as exactly that).
+        case float16
+    }
+
+    /// Writes `tensors` (as F32, or F16 with `precision`), names sorted, atomically (a temporary file renamed into
+    /// place). Half precision refuses a value beyond its range (65504) rather than write an infinity.
+    public static func write(_ tensors: [String: Tensor], to url: URL, metadata: [String: String] = ["format": "pt"],
+                             precision: Precision = .float32) throws {
+        let width = precision == .float32 ? 4 : 2
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         let names = tensors.keys.sorted()
         for name in names {
             let tensor = tensors[name]!
-            header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + tensor.count * 4]]
-            offset += tensor.count * 4
+            header[name] = ["dtype": precision == .float32 ? "F32" : "F16", "shape": tensor.shape,
+                            "data_offsets": [offset, offset + tensor.count * width]]
+            offset += tensor.count * width
         }
         var headerBytes = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         // The data section starts 8-byte aligned, padded with spaces as the reference writer does.
@@ -87,7 +99,20 @@ public enum SafeTensors {
         withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { file.append(contentsOf: $0) }
         file.append(headerBytes)
         for name in names {
-            tensors[name]!.scalars.withUnsafeBufferPointer { file.append(UnsafeBufferPointer(start: $0.baseAddress, count: $0.count)) }
+            let scalars = tensors[name]!.scalars
+            switch precision {
+            case .float32:
+                scalars.withUnsafeBufferPointer { file.append(UnsafeBufferPointer(start: $0.baseAddress, count: $0.count)) }
+            case .float16:
+                var halves = [UInt16](repeating: 0, count: scalars.count)
+                for (index, value) in scalars.enumerated() {
+                    guard let half = DType.floatToHalf(value) else {
+                        throw SafeTensorsError(path: url.path, reason: "tensor \"\(name)\": \(value) does not fit half precision")
+                    }
+                    halves[index] = half.littleEndian
+                }
+                halves.withUnsafeBufferPointer { file.append(UnsafeBufferPointer(start: $0.baseAddress, count: $0.count)) }
+            }
         }
         try AtomicFile.write(file, to: url)
     }
@@ -108,6 +133,28 @@ public enum SafeTensors {
                 }
             }
             return out
+        }
+
+        /// The nearest half-precision number (ties to even), subnormals included; nil beyond the largest finite
+        /// half or for a NaN.
+        static func floatToHalf(_ value: Float) -> UInt16? {
+            guard value.isFinite else { return nil }
+            let bits = value.bitPattern
+            let sign = UInt16((bits >> 16) & 0x8000)
+            let magnitude = abs(value)
+            if magnitude < powf(2, -25) { return sign }   // rounds to zero
+            if magnitude < powf(2, -14) {                 // subnormal half: a multiple of 2^-24
+                return sign | UInt16((magnitude * powf(2, 24)).rounded(.toNearestOrEven))
+            }
+            // Normal: keep 10 of the 23 fraction bits, rounding the dropped 13 to nearest, ties to even.
+            let exponent = Int((bits >> 23) & 0xFF) - 127 + 15
+            var mantissa = bits & 0x7F_FFFF
+            let dropped = mantissa & 0x1FFF
+            mantissa >>= 13
+            var half = UInt32(exponent) << 10 | mantissa
+            if dropped > 0x1000 || (dropped == 0x1000 && (mantissa & 1) == 1) { half += 1 }   // may carry into the exponent
+            guard half < 0x7C00 else { return nil }
+            return sign | UInt16(half)
         }
 
         static func halfToFloat(_ h: UInt16) -> Float {

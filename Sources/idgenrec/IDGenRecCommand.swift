@@ -15,6 +15,7 @@ struct IDGenRecCommand: ParsableCommand {
             RecommendCommand.self,
             IDsCommand.self,
             ReportCommand.self,
+            PackCommand.self,
             QuickstartCommand.self,
             BenchCommand.self,
         ]

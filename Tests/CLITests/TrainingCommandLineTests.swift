@@ -98,6 +98,74 @@ final class TrainingCommandLineTests: XCTestCase {
                                             directory.appendingPathComponent("zs.json").path]).status, 0)
     }
 
+    /// A run trained on two catalogues serves a third zero-shot: evaluation labels its peers, recommendations name the
+    /// new catalogue's items, its IDs are cached beside the run, and a packed half-precision copy serves the same way.
+    func testZeroShotOnACatalogueTheRunNeverSaw() throws {
+        func writeCatalogue(_ name: String, products: [String]) throws -> String {
+            let folder = directory.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let brands = ["Acme", "Bolt", "Crest", "Delta"]
+            var items = "", sequences = ""
+            for (b, brand) in brands.enumerated() {
+                for (p, product) in products.enumerated() { items += "{\"item_id\": \"\(name)\(b * 10 + p)\", \"title\": \"\(brand) \(product)\"}\n" }
+            }
+            for u in 0..<12 { sequences += "u\(u) " + (0..<4).map { "\(name)\((u % 4) * 10 + (u + $0) % products.count)" }.joined(separator: " ") + "\n" }
+            try Data(items.utf8).write(to: folder.appendingPathComponent("items.jsonl"))
+            try Data(sequences.utf8).write(to: folder.appendingPathComponent("user_sequence.txt"))
+            return folder.path
+        }
+        let shoes = try writeCatalogue("shoes", products: ["Shoe", "Boot", "Sock", "Lace", "Heel"])
+        let hats = try writeCatalogue("hats", products: ["Cap", "Beret", "Hood", "Visor", "Helmet"])
+        let kitchen = try writeCatalogue("kitchen", products: ["Mug", "Jar", "Tin", "Dish", "Tray"])
+        let run = directory.appendingPathComponent("run").path
+        var result = try CommandLine.run(["train", "--data", shoes, "--data", hats, "--out", run, "--config", directory.appendingPathComponent("tiny.json").path,
+                                          "--id-design", "title-words", "--rounds", "1", "--recommender-epochs", "1"])
+        XCTAssertEqual(result.status, 0, result.error)
+        let recorded = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/catalogues.json"))) as? [[String: Any]])
+        XCTAssertEqual(recorded.map { $0["name"] as? String }, ["shoes", "hats"])
+        XCTAssertEqual(recorded.map { $0["users"] as? Int }, [12, 12])
+
+        result = try CommandLine.run(["evaluate", "--model", run, "--data", kitchen, "--zero-shot", "--baselines", "--json"])
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertFalse(result.error.contains("warning"), result.error)
+        let rows = try result.output.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let peers = Dictionary(uniqueKeysWithValues: rows.map { ($0["model"] as! String, $0["zero_shot_peer"] as? Bool) })
+        XCTAssertEqual(peers, [run: true, "text": true, "popular": false, "cooc": false, "cooc-text": false, "cooc-forward": false])
+        let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/evaluation-kitchen-test-zero-shot.json"))) as? [String: Any])
+        XCTAssertEqual(record["training_catalogues"] as? [String], ["shoes", "hats"])
+        XCTAssertEqual(record["shared_items"] as? Int, 0)
+        // A training catalogue is no zero-shot target: said, not silently scored as one.
+        result = try CommandLine.run(["evaluate", "--model", run, "--data", shoes, "--zero-shot"])
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertTrue(result.error.contains("warning: shoes is one of the run's training catalogues (shoes, hats)"), result.error)
+
+        func recommended(_ model: String) throws -> [String] {
+            let result = try CommandLine.run(["recommend", "--model", model, "--data", kitchen, "--history", "kitchen10,kitchen11", "-k", "5", "--json"])
+            XCTAssertEqual(result.status, 0, result.error)
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+            return try XCTUnwrap(object["recommendations"] as? [[String: Any]]).map { $0["item_id"] as! String }
+        }
+        let items = try recommended(run)
+        XCTAssertEqual(items.count, 5)
+        XCTAssertTrue(items.allSatisfy { $0.hasPrefix("kitchen") && !["kitchen10", "kitchen11"].contains($0) }, "\(items)")
+        // One file per catalogue served, evaluation and recommendation reading the same one.
+        let cached = try FileManager.default.contentsOfDirectory(atPath: run + "/zero-shot").filter { $0.hasPrefix("kitchen-") }
+        XCTAssertEqual(cached.count, 1, "\(cached)")
+        result = try CommandLine.run(["recommend", "--model", run, "--data", kitchen, "--history", "kitchen10,shoes1"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.error.contains("unknown item \"shoes1\": it is not in the catalogue kitchen"), result.error)
+
+        // Packed with half-precision weights: smaller, and it serves the new catalogue from its own cache.
+        let packed = directory.appendingPathComponent("packed").path
+        result = try CommandLine.run(["pack", "--model", run, "--out", packed, "--half"])
+        XCTAssertEqual(result.status, 0, result.error)
+        let weights = { (folder: String) in try FileManager.default.attributesOfItem(atPath: folder + "/checkpoint/recommender/model.safetensors")[.size] as! Int }
+        XCTAssertLessThan(try weights(packed), try weights(run) / 2 + 4096)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: packed + "/zero-shot"))
+        XCTAssertEqual(try recommended(packed).count, 5)
+        XCTAssertNotEqual(try CommandLine.run(["pack", "--model", run, "--out", packed]).status, 0, "an existing run is never overwritten")
+    }
+
     /// Outside the repository the bundled vocabulary is found beside the executable; what cannot be found names its flag.
     func testRunsFromAnotherFolder() throws {
         let data = directory.appendingPathComponent("data").path, run = directory.appendingPathComponent("run").path

@@ -31,6 +31,39 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(read["b"]?.scalars, [-2])
     }
 
+    func testHalfPrecisionWritesTheNearestHalfAndReadsItBackExactly() throws {
+        // Known encodings: 1 = 0x3C00, -2 = 0xC000, 65504 (largest) = 0x7BFF, 2^-24 (smallest subnormal) = 0x0001,
+        // 1 + 2^-11 is a tie between 1 and 1 + 2^-10 and goes to the even 1; 1 + 3 * 2^-11 goes up to 1 + 2^-9.
+        let cases: [(Float, UInt16)] = [(1, 0x3C00), (-2, 0xC000), (65504, 0x7BFF), (powf(2, -24), 0x0001), (0, 0),
+                                        (1 + powf(2, -11), 0x3C00), (1 + 3 * powf(2, -11), 0x3C02), (0.1, 0x2E66)]
+        for (value, half) in cases {
+            XCTAssertEqual(SafeTensors.DType.floatToHalf(value), half, "\(value)")
+            XCTAssertEqual(SafeTensors.DType.halfToFloat(half), SafeTensors.DType.halfToFloat(SafeTensors.DType.floatToHalf(value)!))
+        }
+        XCTAssertNil(SafeTensors.DType.floatToHalf(65520))
+        XCTAssertNil(SafeTensors.DType.floatToHalf(.nan))
+        // Every half, read as a float and written again, is itself: the float16 path loses nothing twice.
+        for bits in UInt16(0)...UInt16(0x7BFF) {
+            let value = SafeTensors.DType.halfToFloat(bits)
+            XCTAssertEqual(SafeTensors.DType.floatToHalf(value), bits, "\(bits)")
+            XCTAssertEqual(SafeTensors.DType.floatToHalf(-value), bits == 0 ? 0x8000 : bits | 0x8000, "\(bits)")
+        }
+
+        let url = directory.appendingPathComponent("half.safetensors")
+        let random = RandomSource(seed: 9)
+        let scalars = (0..<1000).map { _ in random.nextNormal() * 0.3 }
+        try SafeTensors.write(["w": Tensor(shape: [10, 100], scalars: scalars)], to: url, precision: .float16)
+        XCTAssertLessThan(try Data(contentsOf: url).count, 1000 * 2 + 200)
+        let read = try XCTUnwrap(SafeTensors.read(contentsOf: url)["w"])
+        for (original, stored) in zip(scalars, read.scalars) { XCTAssertEqual(stored, original, accuracy: abs(original) / 1024 + 1e-7) }
+        // Written again in half precision, the values read back are the same bytes.
+        try SafeTensors.write(["w": read], to: url, precision: .float16)
+        XCTAssertEqual(try SafeTensors.read(contentsOf: url)["w"]?.scalars, read.scalars)
+        XCTAssertThrowsError(try SafeTensors.write(["w": Tensor(shape: [1], scalars: [1e6])], to: url, precision: .float16)) {
+            XCTAssertTrue("\($0)".contains("does not fit half precision"), "\($0)")
+        }
+    }
+
     func testTruncatedFileIsAClearError() throws {
         let url = directory.appendingPathComponent("t.safetensors")
         try SafeTensors.write(["a": Tensor(shape: [4], scalars: [1, 2, 3, 4])], to: url)

@@ -14,6 +14,10 @@ public enum Baseline: String, CaseIterable, Sendable, Codable {
     /// Co-occurrence counting only the items that came after each history item: the sequential variant.
     case coocForward = "cooc-forward"
 
+    /// Whether it reads the catalogue's training interactions. Only a baseline that does not is a peer of a zero-shot
+    /// model, which has seen none of them; the others are context.
+    public var readsInteractions: Bool { self != .text }
+
     /// The outcome of one baseline on some samples.
     public struct Outcome: Sendable {
         public var ranking: RankingEvaluation

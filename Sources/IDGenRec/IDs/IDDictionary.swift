@@ -73,7 +73,6 @@ public enum IDGenRecError: Error, CustomStringConvertible, Equatable {
     case invalidDictionary(String)
     case invalidFile(path: String, line: Int?, reason: String)
     case invalidRun(path: String, reason: String)
-    case unknownItem(String)
     case invalidInput(String)
 
     public var description: String {
@@ -81,7 +80,6 @@ public enum IDGenRecError: Error, CustomStringConvertible, Equatable {
         case .invalidDictionary(let reason): return "invalid ID dictionary: \(reason)"
         case .invalidFile(let path, let line, let reason): return line.map { "\(path):\($0): \(reason)" } ?? "\(path): \(reason)"
         case .invalidRun(let path, let reason): return "\(path): \(reason)"
-        case .unknownItem(let id): return "unknown item \"\(id)\": it is not in the model's catalogue"
         case .invalidInput(let reason): return reason
         }
     }

@@ -62,16 +62,21 @@ public struct FixedDictionary: ItemIDSource {
 public struct TitleWords: ItemIDSource {
     public let tokenizer: any Tokenizer
     public var minimumWords: Int
+    /// Spell every word in lower case: catalogues that write `Dove` and `dove` then share their IDs' words (what a
+    /// model serving a catalogue it never saw needs), at the cost of the capitals' hint of a brand.
+    public var lowercased: Bool
     public var design: IDDesign { .titleWords }
 
-    public init(tokenizer: any Tokenizer, minimumWords: Int = 3) {
+    public init(tokenizer: any Tokenizer, minimumWords: Int = 3, lowercased: Bool = false) {
         self.tokenizer = tokenizer
         self.minimumWords = minimumWords
+        self.lowercased = lowercased
     }
 
     public func ids(for catalogue: Catalogue, progress: ((Int, Int) -> Void)? = nil) throws -> GeneratedIDs {
         let words = catalogue.items.map { item in
-            Self.distinctWords(TextSimilarityIndex.mainText(of: item)).map { canonical($0, tokenizer: tokenizer) }.filter { !$0.isEmpty }
+            let text = TextSimilarityIndex.mainText(of: item)
+            return Self.distinctWords(lowercased ? text.lowercased() : text).map { canonical($0, tokenizer: tokenizer) }.filter { !$0.isEmpty }
         }
         // One candidate per item, which a retry could not change: collisions go straight to the fallback.
         var uniqueness = UniqueIDAssignment()
@@ -92,12 +97,21 @@ public struct TitleWords: ItemIDSource {
 }
 
 /// An ID's normal form, spelled as the tokenizer decodes its own encoding (equal strings, equal tokens), with no
-/// token and no word directly repeating itself: a generator that drifts writes `sukiukiukiuki` (one piece
-/// repeated inside a word), which this reads as `suki`.
+/// word and no piece of several characters directly repeating itself: a generator that drifts writes
+/// `sukiukiukiuki` (one piece repeated inside a word), which this reads as `suki`. A one-character piece may come
+/// twice in a row, a double letter (`kettle` spelled letter by letter), but not three times.
 func canonical(_ text: String, tokenizer: any Tokenizer) -> String {
     let normalised = UniqueIDAssignment.wellFormed(text)
     guard !normalised.isEmpty else { return "" }
     var tokens: [Int32] = []
-    for token in tokenizer.encode(normalised) where tokens.last != token { tokens.append(token) }
+    for token in tokenizer.encode(normalised) where token != tokens.last || isDoubleLetter(token, after: tokens, tokenizer: tokenizer) {
+        tokens.append(token)
+    }
     return UniqueIDAssignment.wellFormed(tokenizer.decode(tokens))
+}
+
+/// Whether `token`, equal to the last of `tokens`, is a single character's second occurrence (a double letter).
+private func isDoubleLetter(_ token: Int32, after tokens: [Int32], tokenizer: any Tokenizer) -> Bool {
+    guard let piece = tokenizer.piece(for: token), piece.trimmingPrefix("▁").count == 1 else { return false }
+    return tokens.count < 2 || tokens[tokens.count - 2] != token
 }

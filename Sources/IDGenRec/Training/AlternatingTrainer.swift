@@ -77,7 +77,7 @@ public final class AlternatingTrainer {
                                                tokenizer: tokenizer)
             first = GeneratedIDs(dictionary: placeholder, statistics: IDStatistics(dictionary: placeholder))
         case .titleWords:
-            first = try TitleWords(tokenizer: tokenizer, minimumWords: configuration.titleWords).ids(for: catalogue, progress: nil)
+            first = try configuration.titleWordsSource(tokenizer: tokenizer).ids(for: catalogue, progress: nil)
         case .fixed:
             first = try FixedDictionary(dictionary: fixedIDs!, origin: "the given ID dictionary").ids(for: catalogue, progress: nil)
         }

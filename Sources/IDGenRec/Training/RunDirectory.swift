@@ -17,6 +17,8 @@ import Tokenization
 ///         ids.jsonl            the current item-ID dictionary
 ///         items.jsonl          the catalogue's items (for titles in recommendations)
 ///         optimizer.safetensors  moments of the phase's optimizer, when stopped inside a phase
+///     RUN/catalogues.json      the datasets the run was trained on (see ``TrainingCatalogue``)
+///     RUN/zero-shot/           IDs written for catalogues the run serves without training (see ``ZeroShotIDCache``)
 public struct RunDirectory: Sendable {
     public let url: URL
 
@@ -41,6 +43,23 @@ public struct RunDirectory: Sendable {
         FileManager.default.fileExists(atPath: folder.appendingPathComponent("state.json").path)
     }
 
+    public var cataloguesURL: URL { url.appendingPathComponent("catalogues.json") }
+
+    /// Records the datasets the run is trained on (written once, when the run starts).
+    public func recordCatalogues(_ catalogues: [TrainingCatalogue]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(encoder.encode(catalogues), to: cataloguesURL)
+    }
+
+    /// The datasets the run was trained on; empty for a run that did not record them.
+    public func trainingCatalogues() throws -> [TrainingCatalogue] {
+        guard let data = try? Data(contentsOf: cataloguesURL) else { return [] }
+        do { return try JSONDecoder().decode([TrainingCatalogue].self, from: data) } catch {
+            throw IDGenRecError.invalidFile(path: cataloguesURL.path, line: nil, reason: "not a list of catalogues (\(error))")
+        }
+    }
+
     /// Appends one event to the log.
     public func log(_ event: [String: Any]) {
         var object = event
@@ -53,6 +72,23 @@ public struct RunDirectory: Sendable {
         } else {
             try? (data + Data("\n".utf8)).write(to: logURL)
         }
+    }
+}
+
+/// A dataset a run was trained on: what `evaluate --zero-shot` checks a target against, and what a model card states.
+public struct TrainingCatalogue: Codable, Sendable, Equatable {
+    /// The dataset folder's name (`beauty`); users of a merged run carry it as their prefix.
+    public var name: String
+    public var items: Int
+    public var users: Int
+    public var interactions: Int
+
+    public init(name: String, items: Int, users: Int, interactions: Int) {
+        self.name = name; self.items = items; self.users = users; self.interactions = interactions
+    }
+
+    public init(name: String, dataset: Dataset) {
+        self.init(name: name, items: dataset.numberOfItems, users: dataset.numberOfUsers, interactions: dataset.numberOfInteractions)
     }
 }
 
@@ -91,7 +127,8 @@ public struct Checkpoint {
 
 extension RunDirectory {
     /// Writes a complete checkpoint beside the current one, then swaps it in: a crash leaves the old one whole.
-    public func save(_ checkpoint: Checkpoint) throws {
+    /// Training saves float32 weights; a copy for serving may hold them in half precision (`idgenrec pack --half`).
+    public func save(_ checkpoint: Checkpoint, weights precision: SafeTensors.Precision = .float32) throws {
         let fileManager = FileManager.default
         let staging = stagingURL, retired = retiredURL
         try recoverInterruptedSwap()   // so that the staging folder below is never the run's only whole copy
@@ -100,7 +137,7 @@ extension RunDirectory {
         try checkpoint.tokenizer.serializedModel().write(to: staging.appendingPathComponent("tokenizer.model"))
         for (role, model) in [(TransformersFiles.Role.generator, checkpoint.generator), (.recommender, checkpoint.recommender)] {
             let folder = staging.appendingPathComponent(role.rawValue)
-            try model.save(to: folder)
+            try model.save(to: folder, precision: precision)
             try TransformersFiles.writeTokenizer(checkpoint.tokenizer, to: folder)
             try TransformersFiles.writeModelCard(role: role, model: model, items: checkpoint.items.count, state: checkpoint.state, to: folder)
         }

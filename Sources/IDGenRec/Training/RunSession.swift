@@ -9,10 +9,12 @@ public final class RunSession {
     public let tokenizer: SentencePieceTokenizer
     public let generator: IDGenerator
     public let recommender: Recommender
-    public let ids: IDDictionary
-    public let items: [Item]
+    /// The catalogue the run was trained on, with its IDs.
+    public let ownCatalogue: ServedCatalogue
     public let configuration: TrainingConfiguration
-    private let indexByItemID: [String: Int]
+
+    public var ids: IDDictionary { ownCatalogue.ids }
+    public var items: [Item] { ownCatalogue.items }
 
     public init(run: RunDirectory) throws {
         let (configuration, checkpoint) = try run.open()
@@ -21,12 +23,17 @@ public final class RunSession {
         tokenizer = checkpoint.tokenizer
         generator = IDGenerator(model: checkpoint.generator, tokenizer: tokenizer, settings: configuration.generatorSettings)
         recommender = Recommender(model: checkpoint.recommender, tokenizer: tokenizer, settings: configuration.recommenderSettings)
-        ids = checkpoint.ids
-        items = checkpoint.items
-        if recommender.settings.lastItemTextTokens > 0 {   // rendering every item's text only when prompts read it
-            recommender.itemTexts = recommender.settings.itemTextTokens(items.map(configuration.textRendering.renderer.render), tokenizer: tokenizer)
-        }
-        indexByItemID = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($0.element.id, $0.offset) })
+        ownCatalogue = ServedCatalogue(items: checkpoint.items, ids: checkpoint.ids, origin: "the model's catalogue")
+        readTexts(of: ownCatalogue)
+    }
+
+    private var textsOrigin: String?
+
+    /// Points the recommender's prompts at `served`'s item texts; only prompts that carry the last item's text read them.
+    public func readTexts(of served: ServedCatalogue) {
+        guard recommender.settings.lastItemTextTokens > 0, textsOrigin != served.origin else { return }
+        recommender.itemTexts = recommender.settings.itemTextTokens(served.items.map(configuration.textRendering.renderer.render), tokenizer: tokenizer)
+        textsOrigin = served.origin
     }
 
     /// Where this run's IDs come from for a catalogue it was not trained on: its ID design applied to the new items.
@@ -34,7 +41,7 @@ public final class RunSession {
         get throws {
             switch configuration.idDesign {
             case .learned: return GeneratedByModel(generator: generator, renderer: configuration.textRendering.renderer)
-            case .titleWords: return TitleWords(tokenizer: tokenizer, minimumWords: configuration.titleWords)
+            case .titleWords: return configuration.titleWordsSource(tokenizer: tokenizer)
             case .fixed:
                 throw IDGenRecError.invalidRun(path: run.url.path, reason: "it was trained on a fixed ID dictionary and has no way to write IDs "
                                                + "for a new catalogue: pass that catalogue's dictionary with --ids FILE")
@@ -48,11 +55,35 @@ public final class RunSession {
     }
 
     /// The catalogue index of each item id; an unknown id is an error naming it.
-    public func itemIndices(_ itemIDs: [String]) throws -> [Int32] {
-        try itemIDs.map { id in
-            guard let index = indexByItemID[id] else { throw IDGenRecError.unknownItem(id) }
-            return Int32(index)
+    public func itemIndices(_ itemIDs: [String]) throws -> [Int32] { try ownCatalogue.itemIndices(itemIDs) }
+
+    /// A catalogue the run was not trained on, served zero-shot: its IDs written by the run's ID design from the
+    /// items' text, generated once and kept in the run folder (``ZeroShotIDCache``), never in the run's own dictionary.
+    /// `name` names the catalogue in the cache (a dataset folder's name).
+    public func zeroShotCatalogue(_ catalogue: Catalogue, name: String, progress: ((Int, Int) -> Void)? = nil)
+        throws -> (catalogue: ServedCatalogue, statistics: IDStatistics, cachedIn: URL?, reused: Bool) {
+        let runState = [run.configurationURL, run.stateURL].map { (try? Data(contentsOf: $0)) ?? Data() }
+        let fingerprint = ZeroShotIDCache.fingerprint(of: catalogue, with: runState)
+        let cached = try ZeroShotIDCache(run: run).ids(name: name, fingerprint: fingerprint, catalogue: catalogue, tokenizer: tokenizer) {
+            try generateIDs(for: catalogue, progress: progress).dictionary
         }
+        return (ServedCatalogue(items: catalogue.items, ids: cached.ids, origin: "the catalogue \(name)"), IDStatistics(dictionary: cached.ids),
+                cached.file, cached.reused)
+    }
+
+    /// Whether a zero-shot target is really new to the run: the training catalogues it recorded, the items they
+    /// share with it (by item id), and a warning when it overlaps them (by name or by items).
+    public func zeroShotOverlap(with catalogue: Catalogue, name: String) throws -> (trainedOn: [String], sharedItems: Int, warning: String?) {
+        let trainedOn = try run.trainingCatalogues().map(\.name)
+        let shared = catalogue.items.count { ownCatalogue.contains($0.id) }
+        let sources = trainedOn.isEmpty ? "the run's catalogue" : "the run's training catalogues (\(trainedOn.joined(separator: ", ")))"
+        if trainedOn.contains(name) {
+            return (trainedOn, shared, "\(name) is one of \(sources): this is not a zero-shot evaluation")
+        }
+        if shared > 0 {
+            return (trainedOn, shared, "\(name) shares \(shared) of its \(catalogue.count) items with \(sources): this is not a clean zero-shot evaluation")
+        }
+        return (trainedOn, shared, nil)
     }
 
     /// Beams a recommendation searches with unless told otherwise: enough that the top of a list does not depend on
@@ -66,9 +97,18 @@ public final class RunSession {
         try recommend(histories: [itemIDs], count: count, beams: beams, exclusion: exclusion)[0]
     }
 
-    /// ``recommend(history:count:beams:exclusion:)`` for many histories, decoded in batches.
+    /// ``recommend(histories:in:count:beams:exclusion:progress:)`` from the run's own catalogue.
     public func recommend(histories: [[String]], count: Int, beams: Int? = nil, exclusion: Recommender.CandidateExclusion = .history,
                           progress: ((Int, Int) -> Void)? = nil) throws -> [[Recommender.Recommendation]] {
+        try recommend(histories: histories, in: ownCatalogue, count: count, beams: beams, exclusion: exclusion, progress: progress)
+    }
+
+    /// The top `count` items of `served` after each history (item ids of that catalogue, oldest first), decoded in batches.
+    public func recommend(histories: [[String]], in served: ServedCatalogue, count: Int, beams: Int? = nil,
+                          exclusion: Recommender.CandidateExclusion = .history,
+                          progress: ((Int, Int) -> Void)? = nil) throws -> [[Recommender.Recommendation]] {
+        let items = served.items, ids = served.ids
+        readTexts(of: served)
         guard count <= items.count else {
             throw IDGenRecError.invalidInput("\(count) recommendations asked for, but the catalogue has \(items.count) items")
         }
@@ -77,7 +117,7 @@ public final class RunSession {
                 throw IDGenRecError.invalidInput(histories.count == 1 ? "the history is empty: give at least one item id"
                                                                       : "history \(number + 1) is empty: give at least one item id")
             }
-            return try itemIndices(itemIDs)[...]
+            return try served.itemIndices(itemIDs)[...]
         }
         let catalogue = CatalogueIndex(ids: ids, decoderStartTokenID: recommender.model.decoderStartTokenID,
                                        eosTokenID: recommender.model.eosTokenID)

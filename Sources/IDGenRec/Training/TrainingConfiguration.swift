@@ -2,6 +2,7 @@ import Foundation
 import TensorEngine
 import RecData
 import T5
+import Tokenization
 
 /// Everything that shapes a training run, read from a JSON file whose keys are these property names; a
 /// key left out keeps its default, and command-line flags override the file (flag > file > default).
@@ -64,6 +65,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var idDesign = IDDesign.learned
     /// For `title-words`: how many leading content words an ID has before collisions lengthen it.
     public var titleWords = 3
+    /// For `title-words`: IDs in lower case (see ``TitleWords/lowercased``); for models meant to serve other catalogues.
+    public var titleWordsLowercased = false
     public var textRendering = TextRendering()
 
     public var generator = ModelShape()
@@ -118,7 +121,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try take(.batchSize, &batchSize); try take(.idBatchSize, &idBatchSize); try take(.weightDecay, &weightDecay)
         try take(.adamEpsilon, &adamEpsilon); try take(.warmupFraction, &warmupFraction); try take(.gradientClip, &gradientClip)
         try take(.idDesign, &idDesign); try take(.titleWords, &titleWords); try take(.textRendering, &textRendering)
+        try take(.titleWordsLowercased, &titleWordsLowercased)
         try take(.evaluationBeams, &evaluationBeams); try take(.validationUsers, &validationUsers); try take(.seed, &seed)
+    }
+
+    /// The `title-words` design as this configuration sets it.
+    public func titleWordsSource(tokenizer: any Tokenizer) -> TitleWords {
+        TitleWords(tokenizer: tokenizer, minimumWords: titleWords, lowercased: titleWordsLowercased)
     }
 
     /// Reads a configuration file; unknown keys are errors (a misspelt key must not be silently ignored).
@@ -215,7 +224,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case warmStartStrategy, warmStartWords, warmStartEpochs, warmStartLearningRate
         case rounds, recommenderEpochs, idEpochs, idPhaseSampleFraction, softHistoryItems
         case recommenderLearningRate, generatorLearningRate, batchSize, idBatchSize, weightDecay, adamEpsilon
-        case warmupFraction, gradientClip, idDesign, titleWords, textRendering, evaluationBeams, validationUsers, seed
+        case warmupFraction, gradientClip, idDesign, titleWords, titleWordsLowercased, textRendering, evaluationBeams, validationUsers, seed
     }
 }
 

@@ -35,6 +35,9 @@ struct EvaluateCommand: ParsableCommand {
 
     var part: EvaluationPart { split == .test ? .test : .validation }
 
+    /// Beside a zero-shot model, a baseline that reads the target's interactions is context, not a peer (marked `*`).
+    func isContext(_ row: String) -> Bool { zeroShot && Baseline(rawValue: row)?.readsInteractions == true }
+
     func validate() throws {
         guard model != nil || !baseline.isEmpty || baselines else { throw ValidationError("give --model RUN, --baseline NAME or --baselines") }
         guard beams >= 1, batchSize >= 1, users >= 0 else { throw ValidationError("--beams and --batch-size must be positive") }
@@ -54,15 +57,21 @@ struct EvaluateCommand: ParsableCommand {
         let count = cutoffs.max()!
         var rows: [(name: String, result: RankingResult, notes: [String: Double])] = []
         var modelRecord: (record: [String: Any], path: String, ranking: RankingEvaluation, result: RankingResult)?
+        var zeroShotRecord: [String: Any] = [:]
 
         if let model {
             let started = Date()
             let session = try RunSession(run: RunDirectory(URL(fileURLWithPath: model)))
             let dictionary: IDDictionary
             if zeroShot {
-                let generated = try session.generateIDs(for: data.dataset.catalogue, progress: bar.counter("generating IDs"))
-                bar.handle(.message("IDs for \(self.data): \(generated.statistics)"))
-                dictionary = generated.dictionary
+                let name = datasetName(self.data)
+                let served = try session.zeroShotCatalogue(data.dataset.catalogue, name: name, progress: bar.counter("generating IDs"))
+                bar.handle(.message("IDs for \(self.data): \(served.statistics)"
+                                    + (served.cachedIn.map { served.reused ? " (read from \($0.path))" : " (kept in \($0.path))" } ?? "")))
+                let overlap = try session.zeroShotOverlap(with: data.dataset.catalogue, name: name)
+                if let warning = overlap.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+                zeroShotRecord = ["training_catalogues": overlap.trainedOn, "shared_items": overlap.sharedItems]
+                dictionary = served.catalogue.ids
             } else if let ids {
                 dictionary = try IDDictionary.read(from: URL(fileURLWithPath: ids), tokenizer: session.tokenizer, catalogue: data.dataset.catalogue)
                     .aligned(to: data.dataset.catalogue, source: ids)
@@ -84,6 +93,7 @@ struct EvaluateCommand: ParsableCommand {
             var record: [String: Any] = ["model": model, "zero_shot": zeroShot, "seconds": (seconds * 10).rounded() / 10,
                                          "length_penalty": Double(session.recommender.settings.lengthPenalty)]
             if let ids { record["ids"] = ids }
+            record.merge(zeroShotRecord) { _, new in new }
             modelRecord = (record, resultPath, ranking, result)
         }
         for baseline in baselines ? Baseline.allCases : baseline {
@@ -109,13 +119,18 @@ struct EvaluateCommand: ParsableCommand {
                 record["users"] = row.result.users
                 record["split"] = part.rawValue
                 record["history_excluded"] = !allowRepeats
+                if zeroShot { record["zero_shot_peer"] = !isContext(row.name) }
                 for (key, value) in row.notes { record[key] = value }
                 try printJSONLine(record)
             }
         } else {
-            print(ResultTable.text(rows: rows.map { ($0.name == "model" ? "model (\(model!))" : $0.name, $0.result, $0.notes) },
+            print(ResultTable.text(rows: rows.map { ($0.name == "model" ? "model (\(model!))" : $0.name + (isContext($0.name) ? "*" : ""),
+                                                     $0.result, $0.notes) },
                                    title: "\(part.rawValue) split, \(samples.count) users, \(data.dataset.numberOfItems) items"
                                        + (allowRepeats ? "" : ", history excluded")))
+            if rows.contains(where: { isContext($0.name) }) {
+                print("* reads the target catalogue's training interactions, which the zero-shot model never saw: context, not a peer")
+            }
         }
     }
 }

@@ -49,6 +49,7 @@ extension IDsCommand {
         @Option(help: "Output file.") var out: String
         @Option(help: "SentencePiece model the IDs are spelled for.") var tokenizer = "vocab/idgenrec-8k.model"
         @Option(help: "Leading content words per ID before collisions lengthen it.") var words = 3
+        @Flag(help: "Spell the IDs in lower case.") var lowercased = false
         @Option(help: "tsv, jsonl or csv (default: from --out's extension, else tsv).") var format: IDDictionaryFormat?
 
         func validate() throws {
@@ -58,7 +59,7 @@ extension IDsCommand {
         func run() throws {
             let catalogue = try loadSplit(data).dataset.catalogue
             let tokens = try SentencePieceTokenizer(contentsOf: URL(fileURLWithPath: try locateBundled(tokenizer, flag: "--tokenizer")))
-            let generated = try TitleWords(tokenizer: tokens, minimumWords: words).ids(for: catalogue, progress: nil)
+            let generated = try TitleWords(tokenizer: tokens, minimumWords: words, lowercased: lowercased).ids(for: catalogue, progress: nil)
             try write(generated.dictionary, to: out, format: format)
             print("\(generated.statistics): \(out)")
         }

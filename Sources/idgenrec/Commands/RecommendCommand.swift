@@ -16,6 +16,8 @@ struct RecommendCommand: ParsableCommand {
     var histories: String?
     @Option(name: .short, help: "How many items.") var k = 10
     @Option(help: "Beams (default: max(k, \(RunSession.defaultBeams)), so the top of the list does not depend on k).") var beams: Int?
+    @Option(help: "Recommend from this catalogue instead of the run's own: a folder with items.jsonl (interactions optional) that the run was not trained on. Its IDs are written once by the run's ID design and kept in RUN/zero-shot/.",
+            completion: .directory) var data: String?
     @Flag(help: "Print one JSON object per history, one per line.") var json = false
 
     func validate() throws {
@@ -28,11 +30,14 @@ struct RecommendCommand: ParsableCommand {
         threads.apply()
         let session = try runFolder.open()
         let lists = try history.map { [Self.itemIDs(in: $0[...])] } ?? Self.readHistories(histories!)
-        let results = try session.recommend(histories: lists, count: k, beams: beams)
+        let served = try data.map { folder in
+            try zeroShotCatalogue(session: session, folder: folder, quiet: json)
+        } ?? session.ownCatalogue
+        let results = try session.recommend(histories: lists, in: served, count: k, beams: beams)
         for (itemIDs, recommendations) in zip(lists, results) {
             let rows = recommendations.map { recommendation -> [String: Any] in
-                let item = session.items[recommendation.item]
-                return ["item_id": item.id, "textual_id": session.ids.textualIDs[recommendation.item],
+                let item = served.items[recommendation.item]
+                return ["item_id": item.id, "textual_id": served.ids.textualIDs[recommendation.item],
                         "title": item.title ?? item.keywords ?? "", "score": Double(recommendation.score)]
             }
             if json {
@@ -45,6 +50,18 @@ struct RecommendCommand: ParsableCommand {
                 }
             }
         }
+    }
+
+    /// The catalogue of `folder` served zero-shot, its IDs from the run's cache or written now (said on stderr).
+    func zeroShotCatalogue(session: RunSession, folder: String, quiet: Bool) throws -> ServedCatalogue {
+        let catalogue = try ProjectFormatImporter.loadCatalogue(folder: folder)
+        let name = datasetName(folder)
+        let served = try session.zeroShotCatalogue(catalogue, name: name)
+        let overlap = try session.zeroShotOverlap(with: catalogue, name: name)
+        var notes = overlap.warning.map { ["warning: \($0)"] } ?? []
+        if !served.reused && !quiet { notes.append("IDs for \(folder): \(served.statistics)" + (served.cachedIn.map { " (kept in \($0.path))" } ?? "")) }
+        for note in notes { FileHandle.standardError.write(Data((note + "\n").utf8)) }
+        return served.catalogue
     }
 
     static func itemIDs(in text: Substring) -> [String] {

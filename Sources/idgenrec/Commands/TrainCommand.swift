@@ -10,7 +10,8 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train the ID generator and the recommender (alternating), checkpointing as it goes.")
 
-    @Option(help: "Dataset folder.", completion: .directory) var data: String
+    @Option(help: "Dataset folder; repeat it to train one model on several catalogues (users prefixed by their folder's name).",
+            completion: .directory) var data: [String]
     @Option(help: "Run folder (created; holds config, log and checkpoint).", completion: .directory) var out: String
     @Option(help: "SentencePiece model shared by both models.", completion: .file(extensions: ["model"])) var tokenizer = "vocab/idgenrec-8k.model"
     @Option(help: "Training configuration (JSON; keys as in TrainingConfiguration). Flags below override it; what neither sets keeps the default shown.", completion: .file(extensions: ["json"])) var config: String?
@@ -30,9 +31,13 @@ struct TrainCommand: ParsableCommand {
     /// What a run uses for every value neither the configuration file nor a flag sets.
     static let defaults = TrainingConfiguration()
 
+    func validate() throws {
+        guard !data.isEmpty else { throw ValidationError("give the training data with --data DIR (repeat it for several catalogues)") }
+    }
+
     func run() throws {
         threads.apply()
-        let split = try loadSplit(data)
+        let (split, catalogues) = try loadTrainingSplit(data)
         let bar = ProgressBar()
         let runDirectory = RunDirectory(URL(fileURLWithPath: out))
         let trainer: AlternatingTrainer
@@ -57,6 +62,7 @@ struct TrainCommand: ParsableCommand {
             let fixed = try ids.map { try IDDictionary.read(from: URL(fileURLWithPath: $0), tokenizer: tokens, catalogue: split.dataset.catalogue) }
             trainer = try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokens, run: runDirectory,
                                              fixedIDs: fixed, observer: bar.handle)
+            try runDirectory.recordCatalogues(catalogues)
         }
         bar.handle(.message("\(split.training.count) training samples, \(split.dataset.numberOfItems) items; phases: \(trainer.phases.map(\.description).joined(separator: " → "))"))
         try trainer.train()

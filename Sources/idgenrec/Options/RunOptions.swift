@@ -10,6 +10,22 @@ func loadSplit(_ path: String) throws -> LeaveOneOutSplit {
     return try LeaveOneOutSplit(dataset: prepared.dataset, maximumHistoryLength: 20)
 }
 
+/// The dataset a run trains on: one folder, or several merged into one (each user prefixed by its folder's name, an
+/// item id shared by two folders one item), with each folder's record for the run.
+func loadTrainingSplit(_ paths: [String]) throws -> (split: LeaveOneOutSplit, catalogues: [TrainingCatalogue]) {
+    let parts = try paths.map { path in
+        (dataset: try DatasetPreparation.load(DatasetSource(path: path)).dataset, userPrefix: datasetName(path) + "_")
+    }
+    let catalogues = parts.map { TrainingCatalogue(name: String($0.userPrefix.dropLast()), dataset: $0.dataset) }
+    let dataset = parts.count == 1 ? parts[0].dataset : try DatasetMerge.merge(parts).dataset
+    return (try LeaveOneOutSplit(dataset: dataset, maximumHistoryLength: 20), catalogues)
+}
+
+/// A dataset's name: its folder's (`../shared/datasets/beauty` is `beauty`).
+func datasetName(_ path: String) -> String {
+    URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent
+}
+
 extension IDDictionaryFormat: ExpressibleByArgument {}
 
 /// Prints a JSON object on one line, keys sorted.

@@ -1,0 +1,144 @@
+import Foundation
+import XCTest
+@testable import IDGenRec
+import RecData
+import TensorEngine
+import Tokenization
+
+/// A model trained on one catalogue serving another it never saw, whose items share a content pattern with the first:
+/// users stay with one brand, and the brand is the first word of every title in both catalogues. The two share their
+/// words but not one item: where the first sells a brand's shoes, the second sells its kitchenware, and the other way round.
+final class ZeroShotTests: XCTestCase {
+    private static let brands = ["acme", "bolt", "crest", "delta", "ember", "flint", "gale", "halo", "ivory", "jade"]
+
+    static let shoes = ["shoe", "boot", "sock", "lace", "heel", "sole", "clog"]
+    static let kitchenware = ["mug", "jar", "tin", "dish", "vase", "tray", "kettle"]
+
+    /// Each brand sells one item per product word of its line (the first half of the brands `lines.0`, the others
+    /// `lines.1`); every user buys five of one brand's items, in random order.
+    static func catalogue(prefix: String, lines: ([String], [String]), users: Int, seed: UInt64) throws -> LeaveOneOutSplit {
+        let perBrand = lines.0.count
+        var items: [Item] = []
+        for (number, brand) in brands.enumerated() {
+            for product in number < brands.count / 2 ? lines.0 : lines.1 {
+                items.append(Item(id: "\(prefix)-\(brand)-\(product)", title: "\(brand) \(product) deluxe"))
+            }
+        }
+        let random = RandomSource(seed: seed)
+        let sequences: [[Int32]] = (0..<users).map { _ in
+            let brand = Int(random.next() % UInt64(brands.count))
+            var own = Array(0..<perBrand)
+            for index in own.indices.reversed() { own.swapAt(index, Int(random.next() % UInt64(index + 1))) }
+            return own.prefix(5).map { Int32(brand * perBrand + $0) }
+        }
+        let dataset = try Dataset(catalogue: Catalogue(items: items), userIDs: (0..<users).map { "\(prefix)\($0)" }, sequences: sequences)
+        return try LeaveOneOutSplit(dataset: dataset)
+    }
+
+    static let source = (shoes, kitchenware)
+    /// The same words, in items the source catalogue does not have.
+    static let target = (kitchenware, shoes)
+
+    /// A vocabulary made from the training catalogue's texts alone, large enough to hold its words whole.
+    static func tokenizer(for split: LeaveOneOutSplit) throws -> SentencePieceTokenizer {
+        var options = VocabularyTrainer.Options()
+        options.vocabularySize = 100
+        options.hardVocabularyLimit = false
+        let texts = Array(repeating: split.dataset.catalogue.items.map { ItemTextRenderer().render($0) }, count: 5).flatMap { $0 }
+        return try SentencePieceTokenizer(modelData: VocabularyTrainer(options: options).train(texts: texts))
+    }
+
+    func testAModelTrainedOnOneCatalogueBeatsChanceOnAnotherByFar() throws {
+        let training = try Self.catalogue(prefix: "s", lines: Self.source, users: 600, seed: 3)
+        let unseen = try Self.catalogue(prefix: "t", lines: Self.target, users: 120, seed: 4)
+        // The vocabulary, like the model, is made from the training catalogue alone.
+        let tokenizer = try Self.tokenizer(for: training)
+        XCTAssertTrue(Set(unseen.dataset.catalogue.items.map(\.id)).isDisjoint(with: training.dataset.catalogue.items.map(\.id)))
+        var configuration = EndToEndTests.tinyConfiguration()
+        configuration.idDesign = .titleWords
+        configuration.titleWords = 2
+        configuration.titleWordsLowercased = true
+        configuration.rounds = 1
+        configuration.recommenderEpochs = 15
+        configuration.recommender.dropoutRate = 0.1
+        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("zero-shot-\(UUID().uuidString)"))
+        defer { try? FileManager.default.removeItem(at: run.url) }
+        try AlternatingTrainer(configuration: configuration, split: training, tokenizer: tokenizer, run: run).train()
+        try run.recordCatalogues([TrainingCatalogue(name: "shoes", dataset: training.dataset)])
+
+        let session = try RunSession(run: run)
+        let served = try session.zeroShotCatalogue(unseen.dataset.catalogue, name: "kitchen")
+        XCTAssertFalse(served.reused)
+        XCTAssertEqual(served.catalogue.count, 70)
+        XCTAssertNil(try session.zeroShotOverlap(with: unseen.dataset.catalogue, name: "kitchen").warning)
+        let result = try Evaluator(recommender: session.recommender, ids: served.catalogue.ids, beams: 20)
+            .evaluate(split: unseen, samples: unseen.test).result()
+        // Chance: 10 of the 66 items a user has not bought, HR@10 about 0.15. Copying the brand of the history leaves 3.
+        XCTAssertGreaterThan(result.hitRate(at: 10)!, 0.6, "HR@10 \(result.hitRate(at: 10)!)")
+        // Recommendations come from the unseen catalogue; its items, not the run's, make a history.
+        let history = ["t-gale-shoe", "t-gale-boot"]
+        let list = try session.recommend(histories: [history], in: served.catalogue, count: 3)[0]
+        XCTAssertTrue(list.allSatisfy { served.catalogue.items[$0.item].id.hasPrefix("t-gale-") }, "\(list)")
+        XCTAssertThrowsError(try session.recommend(histories: [["s-gale-mug"]], in: served.catalogue, count: 3)) {
+            XCTAssertTrue("\($0)".contains("unknown item \"s-gale-mug\": it is not in the catalogue kitchen"), "\($0)")
+        }
+    }
+
+    func testZeroShotIDsAreCachedAndRebuiltWhenTheCatalogueChanges() throws {
+        let training = try Self.catalogue(prefix: "s", lines: Self.source, users: 40, seed: 1)
+        let tokenizer = try Self.tokenizer(for: training)
+        var configuration = EndToEndTests.tinyConfiguration()
+        configuration.idDesign = .titleWords
+        configuration.titleWords = 2
+        configuration.rounds = 1
+        configuration.recommenderEpochs = 0
+        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("zero-shot-cache-\(UUID().uuidString)"))
+        defer { try? FileManager.default.removeItem(at: run.url) }
+        try AlternatingTrainer(configuration: configuration, split: training, tokenizer: tokenizer, run: run).train()
+        let session = try RunSession(run: run)
+        let kitchen = try Self.catalogue(prefix: "t", lines: Self.target, users: 20, seed: 2).dataset.catalogue
+
+        let first = try session.zeroShotCatalogue(kitchen, name: "kitchen")
+        let file = try XCTUnwrap(first.cachedIn)
+        XCTAssertTrue(file.path.hasPrefix(run.url.appendingPathComponent("zero-shot").path), file.path)
+        XCTAssertFalse(first.reused)
+        let again = try session.zeroShotCatalogue(kitchen, name: "kitchen")
+        XCTAssertTrue(again.reused)
+        XCTAssertEqual(again.catalogue.ids, first.catalogue.ids)
+        // The run's own dictionary is untouched.
+        XCTAssertEqual(try run.loadCheckpoint().ids, session.ids)
+
+        // One title changed: new IDs are written, and the stale file goes.
+        var items = kitchen.items
+        items[0].title = "acme boots deluxe"
+        let changed = try session.zeroShotCatalogue(Catalogue(items: items), name: "kitchen")
+        XCTAssertFalse(changed.reused)
+        XCTAssertNotEqual(changed.cachedIn, file)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: file.path))
+        XCTAssertEqual(changed.catalogue.ids.textualIDs[0], "acme boots")
+    }
+
+    func testServingATrainingCatalogueZeroShotIsWarnedAbout() throws {
+        let training = try Self.catalogue(prefix: "s", lines: Self.source, users: 40, seed: 1)
+        let tokenizer = try Self.tokenizer(for: training)
+        var configuration = EndToEndTests.tinyConfiguration()
+        configuration.idDesign = .titleWords
+        configuration.rounds = 1
+        configuration.recommenderEpochs = 0
+        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("zero-shot-overlap-\(UUID().uuidString)"))
+        defer { try? FileManager.default.removeItem(at: run.url) }
+        try AlternatingTrainer(configuration: configuration, split: training, tokenizer: tokenizer, run: run).train()
+        try run.recordCatalogues([TrainingCatalogue(name: "shoes", dataset: training.dataset)])
+        let session = try RunSession(run: run)
+        XCTAssertEqual(try run.trainingCatalogues().map(\.name), ["shoes"])
+
+        let byName = try session.zeroShotOverlap(with: training.dataset.catalogue, name: "shoes")
+        XCTAssertEqual(byName.sharedItems, 70)
+        XCTAssertTrue(byName.warning?.contains("shoes is one of the run's training catalogues (shoes)") == true, "\(byName)")
+        // Renamed, the same items still give it away.
+        let byItems = try session.zeroShotOverlap(with: training.dataset.catalogue, name: "renamed")
+        XCTAssertTrue(byItems.warning?.contains("shares 70 of its 70 items") == true, "\(byItems)")
+        let fresh = try Self.catalogue(prefix: "t", lines: Self.target, users: 20, seed: 2).dataset.catalogue
+        XCTAssertNil(try session.zeroShotOverlap(with: fresh, name: "kitchen").warning)
+    }
+}
