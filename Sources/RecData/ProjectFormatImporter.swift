@@ -28,7 +28,7 @@ public enum ProjectFormatImporter {
     /// The items of a folder's `items.jsonl`, whether or not interactions come with them: the catalogue a model
     /// serves when it recommends on a catalogue it was not trained on.
     public static func loadCatalogue(folder: String, options: LoadOptions = LoadOptions()) throws -> Catalogue {
-        guard let itemsPath = existingFile(in: folder, named: itemsFileName) else {
+        guard let itemsPath = itemsFile(in: folder) else {
             throw DatasetError.fileNotFound(path: (folder as NSString).appendingPathComponent(itemsFileName),
                                             expected: "one JSON object per item, e.g. {\"item_id\": \"X\", \"title\": \"...\"}")
         }
@@ -37,6 +37,9 @@ public enum ProjectFormatImporter {
         guard !table.items.isEmpty else { throw DatasetError.emptyFile(path: itemsPath, expected: "one JSON object per item") }
         return try Catalogue(items: table.items)
     }
+
+    /// The folder's `items.jsonl` (or `items.jsonl.gz`), if it has one.
+    public static func itemsFile(in folder: String) -> String? { existingFile(in: folder, named: itemsFileName) }
 
     static func existingFile(in folder: String, named name: String) -> String? {
         for candidate in [name, name + ".gz"] {

@@ -79,7 +79,8 @@ public enum SafeTensors {
     }
 
     /// Writes `tensors` (as F32, or F16 with `precision`), names sorted, atomically (a temporary file renamed into
-    /// place). Half precision refuses a value beyond its range (65504) rather than write an infinity.
+    /// place). Half precision refuses a value that would round beyond its largest (65504), or is not finite, rather
+    /// than write an infinity.
     public static func write(_ tensors: [String: Tensor], to url: URL, metadata: [String: String] = ["format": "pt"],
                              precision: Precision = .float32) throws {
         let width = precision == .float32 ? 4 : 2
@@ -107,7 +108,8 @@ public enum SafeTensors {
                 var halves = [UInt16](repeating: 0, count: scalars.count)
                 for (index, value) in scalars.enumerated() {
                     guard let half = DType.floatToHalf(value) else {
-                        throw SafeTensorsError(path: url.path, reason: "tensor \"\(name)\": \(value) does not fit half precision")
+                        throw SafeTensorsError(path: url.path, reason: "tensor \"\(name)\": \(value) "
+                                               + (value.isFinite ? "does not fit half precision (largest 65504)" : "is not finite"))
                     }
                     halves[index] = half.littleEndian
                 }
@@ -142,9 +144,9 @@ public enum SafeTensors {
             let bits = value.bitPattern
             let sign = UInt16((bits >> 16) & 0x8000)
             let magnitude = abs(value)
-            if magnitude < powf(2, -25) { return sign }   // rounds to zero
-            if magnitude < powf(2, -14) {                 // subnormal half: a multiple of 2^-24
-                return sign | UInt16((magnitude * powf(2, 24)).rounded(.toNearestOrEven))
+            if magnitude <= 0x1p-25 { return sign }   // rounds to zero (2^-25 itself is a tie, to the even zero)
+            if magnitude < 0x1p-14 {                  // subnormal half: a multiple of 2^-24
+                return sign | UInt16((magnitude * 0x1p24).rounded(.toNearestOrEven))
             }
             // Normal: keep 10 of the 23 fraction bits, rounding the dropped 13 to nearest, ties to even.
             let exponent = Int((bits >> 23) & 0xFF) - 127 + 15

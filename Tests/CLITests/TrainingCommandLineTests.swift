@@ -124,6 +124,9 @@ final class TrainingCommandLineTests: XCTestCase {
         let recorded = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/catalogues.json"))) as? [[String: Any]])
         XCTAssertEqual(recorded.map { $0["name"] as? String }, ["shoes", "hats"])
         XCTAssertEqual(recorded.map { $0["users"] as? Int }, [12, 12])
+        result = try CommandLine.run(["train", "--data", hats, "--data", shoes, "--out", run, "--resume"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.error.contains("was trained on shoes, hats: resume it with --data for each, in that order"), result.error)
 
         result = try CommandLine.run(["evaluate", "--model", run, "--data", kitchen, "--zero-shot", "--baselines", "--json"])
         XCTAssertEqual(result.status, 0, result.error)

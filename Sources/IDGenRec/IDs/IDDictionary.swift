@@ -51,8 +51,9 @@ public struct IDDictionary: Sendable, Equatable {
         Dictionary(uniqueKeysWithValues: tokenIDs.enumerated().map { ($0.element, $0.offset) })
     }
 
-    /// Checks that the dictionary names exactly the catalogue's items, and reorders it to catalogue order.
-    public func aligned(to catalogue: Catalogue, source: String) throws(IDGenRecError) -> IDDictionary {
+    /// Checks that the dictionary names exactly the catalogue's items (or, `allowingExtraItems`, at least them), and
+    /// reorders it to catalogue order.
+    public func aligned(to catalogue: Catalogue, source: String, allowingExtraItems: Bool = false) throws(IDGenRecError) -> IDDictionary {
         var position: [String: Int] = [:]
         for (index, id) in itemIDs.enumerated() { position[id] = index }
         var textual: [String] = [], tokens: [[Int32]] = []
@@ -61,7 +62,7 @@ public struct IDDictionary: Sendable, Equatable {
             textual.append(textualIDs[index])
             tokens.append(tokenIDs[index])
         }
-        if itemIDs.count != catalogue.count, let extra = itemIDs.first(where: { catalogue.index(of: $0) == nil }) {
+        if !allowingExtraItems, itemIDs.count != catalogue.count, let extra = itemIDs.first(where: { catalogue.index(of: $0) == nil }) {
             throw .invalidDictionary("\(source): item \"\(extra)\" is not in the catalogue")
         }
         return try IDDictionary(itemIDs: catalogue.items.map(\.id), textualIDs: textual, tokenIDs: tokens)

@@ -13,11 +13,15 @@ public struct ServedCatalogue: Sendable {
     public let origin: String
     private let indexByItemID: [String: Int]
 
-    public init(items: [Item], ids: IDDictionary, origin: String) {
+    /// `ids` must name `items`, in their order.
+    public init(items: [Item], ids: IDDictionary, origin: String) throws {
+        guard ids.itemIDs.elementsEqual(items.lazy.map(\.id)) else {
+            throw IDGenRecError.invalidDictionary("the IDs of \(origin) do not name its items in order")
+        }
         self.items = items
         self.ids = ids
         self.origin = origin
-        indexByItemID = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($0.element.id, $0.offset) })
+        indexByItemID = Dictionary(items.enumerated().map { ($0.element.id, $0.offset) }) { first, _ in first }
     }
 
     public var count: Int { items.count }
@@ -36,10 +40,11 @@ public struct ServedCatalogue: Sendable {
 }
 
 /// The IDs a run's design wrote for a catalogue it was not trained on, kept in a file inside the run folder
-/// (`RUN/zero-shot/NAME-FINGERPRINT.tsv`) so that they are generated once, never in the run's own dictionary.
+/// (`RUN/zero-shot/NAME-FINGERPRINT.jsonl`) so that they are generated once, never in the run's own dictionary.
 ///
-/// The fingerprint covers every item's id and text and the run's configuration and training state, so a changed
-/// catalogue or a retrained run gets its IDs written again; the file it replaces is removed.
+/// The fingerprint covers every item's id and text, in order (the uniqueness procedure depends on it), and the run's
+/// configuration and training state, so a changed catalogue or a retrained run gets its IDs written again; the file
+/// it replaces is removed. Two catalogues of one name (`a/kitchen`, `b/kitchen`) take turns in one file.
 public struct ZeroShotIDCache {
     public let folder: URL
 
@@ -47,23 +52,23 @@ public struct ZeroShotIDCache {
 
     /// The cached file for a catalogue of this name and fingerprint.
     public func fileURL(name: String, fingerprint: String) -> URL {
-        folder.appendingPathComponent("\(Self.safeName(name))-\(fingerprint).tsv")
+        folder.appendingPathComponent("\(Self.safeName(name))-\(fingerprint).jsonl")
     }
 
-    /// The catalogue's IDs: read from the cache when its fingerprint matches, else made by `generate` and stored.
-    /// Returns whether they came from the cache. A run folder that cannot be written is served without a cache.
+    /// The catalogue's IDs: read from the cache when its fingerprint matches, else made by `generate` and stored (a
+    /// cached file that no longer reads is written again). Returns whether they came from the cache. A run folder
+    /// that cannot be written is served without a cache.
     public func ids(name: String, fingerprint: String, catalogue: Catalogue, tokenizer: any Tokenizer,
                     generate: () throws -> IDDictionary) throws -> (ids: IDDictionary, file: URL?, reused: Bool) {
         let url = fileURL(name: name, fingerprint: fingerprint)
-        if FileManager.default.fileExists(atPath: url.path) {
-            let ids = try IDDictionary.read(from: url, format: .tsv, tokenizer: tokenizer, catalogue: catalogue)
-                .aligned(to: catalogue, source: url.path)
+        if FileManager.default.fileExists(atPath: url.path),
+           let ids = try? IDDictionary.read(from: url, format: .jsonl, tokenizer: tokenizer, catalogue: catalogue).aligned(to: catalogue, source: url.path) {
             return (ids, url, true)
         }
         let ids = try generate()
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try ids.write(to: url, format: .tsv)
+            try ids.write(to: url, format: .jsonl)
         } catch {
             return (ids, nil, false)
         }
@@ -75,14 +80,16 @@ public struct ZeroShotIDCache {
         return (ids, url, false)
     }
 
-    /// 16 hexadecimal digits of FNV-1a over `parts` and every item's id and text fields.
+    /// 16 hexadecimal digits of FNV-1a over `parts` and every item's id and text fields, in order.
     public static func fingerprint(of catalogue: Catalogue, with parts: [Data]) -> String {
         var hash = FNV1a()
         for part in parts { hash.add(part) }
+        hash.add("\(catalogue.count) items")
         for item in catalogue.items {
             hash.add(item.id)
             for field in ItemTextField.standardFields { hash.add(item.text(of: field)) }
-            for key in item.extraFields.keys.sorted() { hash.add(key); hash.add(item.extraFields[key]!) }
+            hash.add("\(item.extraFields.count) extra fields")
+            for (key, value) in item.extraFields.sorted(by: { $0.key < $1.key }) { hash.add(key); hash.add(value) }
         }
         return String(format: "%016llx", hash.value)
     }
@@ -93,16 +100,16 @@ public struct ZeroShotIDCache {
         return kept.isEmpty ? "catalogue" : kept
     }
 
-    /// The catalogue name of a cache file (`NAME-FINGERPRINT.tsv`), nil for any other file.
+    /// The catalogue name of a cache file (`NAME-FINGERPRINT.jsonl`), nil for any other file.
     static func name(ofFile file: String) -> String? {
-        guard file.hasSuffix(".tsv"), let dash = file.lastIndex(of: "-") else { return nil }
-        let fingerprint = file[file.index(after: dash)..<file.index(file.endIndex, offsetBy: -4)]
+        guard file.hasSuffix(".jsonl"), let dash = file.lastIndex(of: "-") else { return nil }
+        let fingerprint = file[file.index(after: dash)..<file.index(file.endIndex, offsetBy: -6)]
         guard fingerprint.count == 16, fingerprint.allSatisfy(\.isHexDigit) else { return nil }
         return String(file[..<dash])
     }
 }
 
-/// 64-bit FNV-1a; each added string ends with a separator byte so that ("ab", "c") and ("a", "bc") differ.
+/// 64-bit FNV-1a; each added string ends with 0xFF, a byte UTF-8 never uses, so that ("ab", "c") and ("a", "bc") differ.
 struct FNV1a {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 

@@ -23,17 +23,19 @@ public final class RunSession {
         tokenizer = checkpoint.tokenizer
         generator = IDGenerator(model: checkpoint.generator, tokenizer: tokenizer, settings: configuration.generatorSettings)
         recommender = Recommender(model: checkpoint.recommender, tokenizer: tokenizer, settings: configuration.recommenderSettings)
-        ownCatalogue = ServedCatalogue(items: checkpoint.items, ids: checkpoint.ids, origin: "the model's catalogue")
-        readTexts(of: ownCatalogue)
+        ownCatalogue = try ServedCatalogue(items: checkpoint.items, ids: checkpoint.ids, origin: "the model's catalogue")
+        readTexts(of: ownCatalogue.items)
     }
 
-    private var textsOrigin: String?
+    /// The items whose texts the recommender's prompts read now.
+    private var textsRead: [String] = []
 
-    /// Points the recommender's prompts at `served`'s item texts; only prompts that carry the last item's text read them.
-    public func readTexts(of served: ServedCatalogue) {
-        guard recommender.settings.lastItemTextTokens > 0, textsOrigin != served.origin else { return }
-        recommender.itemTexts = recommender.settings.itemTextTokens(served.items.map(configuration.textRendering.renderer.render), tokenizer: tokenizer)
-        textsOrigin = served.origin
+    /// Points the recommender's prompts at these items' texts, indexed as `items` is (whoever decodes item indices
+    /// of another catalogue calls this first); only prompts that carry the last item's text read them.
+    public func readTexts(of items: [Item]) {
+        guard recommender.settings.lastItemTextTokens > 0, !textsRead.elementsEqual(items.lazy.map(\.id)) else { return }
+        recommender.itemTexts = recommender.settings.itemTextTokens(items.map(configuration.textRendering.renderer.render), tokenizer: tokenizer)
+        textsRead = items.map(\.id)
     }
 
     /// Where this run's IDs come from for a catalogue it was not trained on: its ID design applied to the new items.
@@ -67,7 +69,7 @@ public final class RunSession {
         let cached = try ZeroShotIDCache(run: run).ids(name: name, fingerprint: fingerprint, catalogue: catalogue, tokenizer: tokenizer) {
             try generateIDs(for: catalogue, progress: progress).dictionary
         }
-        return (ServedCatalogue(items: catalogue.items, ids: cached.ids, origin: "the catalogue \(name)"), IDStatistics(dictionary: cached.ids),
+        return (try ServedCatalogue(items: catalogue.items, ids: cached.ids, origin: "the catalogue \(name)"), IDStatistics(dictionary: cached.ids),
                 cached.file, cached.reused)
     }
 
@@ -108,7 +110,7 @@ public final class RunSession {
                           exclusion: Recommender.CandidateExclusion = .history,
                           progress: ((Int, Int) -> Void)? = nil) throws -> [[Recommender.Recommendation]] {
         let items = served.items, ids = served.ids
-        readTexts(of: served)
+        readTexts(of: served.items)
         guard count <= items.count else {
             throw IDGenRecError.invalidInput("\(count) recommendations asked for, but the catalogue has \(items.count) items")
         }

@@ -65,19 +65,23 @@ struct EvaluateCommand: ParsableCommand {
             let dictionary: IDDictionary
             if zeroShot {
                 let name = datasetName(self.data)
-                let served = try session.zeroShotCatalogue(data.dataset.catalogue, name: name, progress: bar.counter("generating IDs"))
+                // IDs for the catalogue as `recommend --data` serves it (one cached file for both), scored on the items
+                // of the interactions.
+                let catalogue = try servingCatalogue(self.data, dataset: data.dataset)
+                let served = try session.zeroShotCatalogue(catalogue, name: name, progress: bar.counter("generating IDs"))
                 bar.handle(.message("IDs for \(self.data): \(served.statistics)"
                                     + (served.cachedIn.map { served.reused ? " (read from \($0.path))" : " (kept in \($0.path))" } ?? "")))
-                let overlap = try session.zeroShotOverlap(with: data.dataset.catalogue, name: name)
+                let overlap = try session.zeroShotOverlap(with: catalogue, name: name)
                 if let warning = overlap.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
                 zeroShotRecord = ["training_catalogues": overlap.trainedOn, "shared_items": overlap.sharedItems]
-                dictionary = served.catalogue.ids
+                dictionary = try served.catalogue.ids.aligned(to: data.dataset.catalogue, source: self.data, allowingExtraItems: true)
             } else if let ids {
                 dictionary = try IDDictionary.read(from: URL(fileURLWithPath: ids), tokenizer: session.tokenizer, catalogue: data.dataset.catalogue)
                     .aligned(to: data.dataset.catalogue, source: ids)
             } else {
                 dictionary = try session.ids.aligned(to: data.dataset.catalogue, source: "\(model)/checkpoint/ids.jsonl")
             }
+            session.readTexts(of: data.dataset.catalogue.items)   // the evaluation decodes the dataset's item indices
             if let lengthPenalty { session.recommender.settings.lengthPenalty = lengthPenalty }
             var evaluator = try Evaluator(recommender: session.recommender, ids: dictionary, beams: beams, cutoffs: cutoffs)
             evaluator.excludingHistory = !allowRepeats

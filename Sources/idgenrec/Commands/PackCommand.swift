@@ -20,8 +20,11 @@ struct PackCommand: ParsableCommand {
         let target = RunDirectory(URL(fileURLWithPath: out))
         guard source.url.standardizedFileURL != target.url.standardizedFileURL else { throw ValidationError("--out must differ from --model") }
         if target.hasCheckpoint { throw ValidationError("\(out) already holds a run: choose another --out") }
-        var (_, checkpoint) = try source.open()
-        checkpoint.optimizerState = nil
+        let (_, checkpoint) = try source.open()
+        // The copy has no optimizer moments: a run stopped inside a phase would resume from it with fresh ones.
+        guard checkpoint.optimizerState == nil else {
+            throw ValidationError("\(runFolder.path) stopped inside a training phase: finish it with `idgenrec train --resume` before packing")
+        }
         try FileManager.default.createDirectory(at: target.url, withIntermediateDirectories: true)
         for file in [source.configurationURL, source.cataloguesURL, source.logURL] where FileManager.default.fileExists(atPath: file.path) {
             try AtomicFile.write(Data(contentsOf: file), to: target.url.appendingPathComponent(file.lastPathComponent))

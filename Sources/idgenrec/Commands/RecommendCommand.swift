@@ -54,7 +54,7 @@ struct RecommendCommand: ParsableCommand {
 
     /// The catalogue of `folder` served zero-shot, its IDs from the run's cache or written now (said on stderr).
     func zeroShotCatalogue(session: RunSession, folder: String, quiet: Bool) throws -> ServedCatalogue {
-        let catalogue = try ProjectFormatImporter.loadCatalogue(folder: folder)
+        let catalogue = try servingCatalogue(folder)
         let name = datasetName(folder)
         let served = try session.zeroShotCatalogue(catalogue, name: name)
         let overlap = try session.zeroShotOverlap(with: catalogue, name: name)

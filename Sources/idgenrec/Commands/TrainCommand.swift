@@ -42,6 +42,10 @@ struct TrainCommand: ParsableCommand {
         let runDirectory = RunDirectory(URL(fileURLWithPath: out))
         let trainer: AlternatingTrainer
         if resume {
+            let recorded = try runDirectory.trainingCatalogues().map(\.name)
+            if !recorded.isEmpty && recorded != catalogues.map(\.name) {
+                throw ValidationError("\(out) was trained on \(recorded.joined(separator: ", ")): resume it with --data for each, in that order")
+            }
             trainer = try AlternatingTrainer(resuming: runDirectory, split: split, observer: bar.handle)
             bar.handle(.message("resuming \(out) after \(trainer.state.completedPhases.joined(separator: ", ")) (+\(trainer.state.epochsInPhase) epochs)"))
         } else {

@@ -13,12 +13,23 @@ func loadSplit(_ path: String) throws -> LeaveOneOutSplit {
 /// The dataset a run trains on: one folder, or several merged into one (each user prefixed by its folder's name, an
 /// item id shared by two folders one item), with each folder's record for the run.
 func loadTrainingSplit(_ paths: [String]) throws -> (split: LeaveOneOutSplit, catalogues: [TrainingCatalogue]) {
-    let parts = try paths.map { path in
-        (dataset: try DatasetPreparation.load(DatasetSource(path: path)).dataset, userPrefix: datasetName(path) + "_")
+    let names = paths.map(datasetName)
+    if let repeated = names.enumerated().first(where: { names[..<$0.offset].contains($0.element) })?.element {
+        throw ValidationError("two --data folders are named \(repeated): the folder's name tells its users apart in a merged run; rename one")
     }
-    let catalogues = parts.map { TrainingCatalogue(name: String($0.userPrefix.dropLast()), dataset: $0.dataset) }
-    let dataset = parts.count == 1 ? parts[0].dataset : try DatasetMerge.merge(parts).dataset
+    let datasets = try paths.map { try DatasetPreparation.load(DatasetSource(path: $0)).dataset }
+    let catalogues = zip(names, datasets).map { TrainingCatalogue(name: $0, dataset: $1) }
+    let dataset = datasets.count == 1 ? datasets[0] : try DatasetMerge.merge(zip(datasets, names).map { ($0, $1 + "_") }).dataset
     return (try LeaveOneOutSplit(dataset: dataset, maximumHistoryLength: 20), catalogues)
+}
+
+/// The catalogue a dataset folder offers a model to serve: every item of its `items.jsonl`, interactions or not. A
+/// dataset in another format (`dataset`, already loaded) offers the items of its interactions.
+func servingCatalogue(_ path: String, dataset: Dataset? = nil) throws -> Catalogue {
+    if let dataset, (try? DatasetLoader.detectFormat(path: path)) != .project || ProjectFormatImporter.itemsFile(in: path) == nil {
+        return dataset.catalogue
+    }
+    return try ProjectFormatImporter.loadCatalogue(folder: path)
 }
 
 /// A dataset's name: its folder's (`../shared/datasets/beauty` is `beauty`).
