@@ -11,6 +11,10 @@ public struct ItemTextRenderer: Sendable {
     public var totalCharacterLimit: Int
     /// Whether to strip HTML markup and entities first (text from Amazon carries both).
     public var cleansMarkup: Bool
+    /// Whether each field's value follows its name (`title: ...`). Without names, and lower-cased, the texts of
+    /// catalogues that hold different fields (titles in one, keywords in another) read alike.
+    public var labelsFields: Bool
+    public var lowercased: Bool
 
     public static let defaultFieldCharacterLimits: [ItemTextField: Int] = [
         .title: 200, .brand: 60, .categories: 160, .keywords: 200, .price: 16, .description: 300,
@@ -20,12 +24,16 @@ public struct ItemTextRenderer: Sendable {
         fieldOrder: [ItemTextField] = ItemTextField.standardFields,
         fieldCharacterLimits: [ItemTextField: Int] = ItemTextRenderer.defaultFieldCharacterLimits,
         totalCharacterLimit: Int = 512,
-        cleansMarkup: Bool = true
+        cleansMarkup: Bool = true,
+        labelsFields: Bool = true,
+        lowercased: Bool = false
     ) {
         self.fieldOrder = fieldOrder
         self.fieldCharacterLimits = fieldCharacterLimits
         self.totalCharacterLimit = totalCharacterLimit
         self.cleansMarkup = cleansMarkup
+        self.labelsFields = labelsFields
+        self.lowercased = lowercased
     }
 
     public func render(_ item: Item) -> String {
@@ -35,7 +43,8 @@ public struct ItemTextRenderer: Sendable {
                 ? item.categories.map(normalise).filter { !$0.isEmpty }.joined(separator: ", ")
                 : normalise(item.text(of: field))
             if let limit = fieldCharacterLimits[field] { value = Self.truncate(value, to: limit) }
-            if !value.isEmpty { parts.append("\(field.name): \(value)") }
+            if lowercased { value = value.lowercased() }
+            if !value.isEmpty { parts.append(labelsFields ? "\(field.name): \(value)" : value) }
         }
         return Self.truncate(parts.joined(separator: "; "), to: totalCharacterLimit)
     }

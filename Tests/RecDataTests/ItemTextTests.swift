@@ -14,6 +14,13 @@ struct ItemTextTests {
             == "title: Rose & Oud Eau de Parfum; brand: Maison; categories: Beauty, Fragrance, Women; price: 24.50; description: Notes of rose. Lasts “all day”.")
     }
 
+    @Test func unlabelledLowerCaseTextReadsAlikeAcrossCatalogues() {
+        let renderer = ItemTextRenderer(fieldOrder: [.title, .keywords, .brand], labelsFields: false, lowercased: true)
+        #expect(renderer.render(item) == "rose & oud eau de parfum; maison")
+        let keywordsOnly = Item(id: "S1", keywords: "Black Mountain resistance band")
+        #expect(renderer.render(keywordsOnly) == "black mountain resistance band")
+    }
+
     @Test func fieldOrderAndExtraFieldsAreConfigurable() {
         let renderer = ItemTextRenderer(fieldOrder: [.brand, .extra("salesRank"), .title])
         #expect(renderer.render(item) == "brand: Maison; salesRank: Beauty: 1234; title: Rose & Oud Eau de Parfum")

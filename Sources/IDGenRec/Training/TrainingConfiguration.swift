@@ -45,6 +45,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         public var fields = ItemTextField.standardFields.map(\.description)
         public var totalCharacterLimit = 512
         public var cleansMarkup = true
+        /// `title: ...; brand: ...` when true; the values alone when false (see ``ItemTextRenderer/labelsFields``).
+        public var labelsFields = true
+        public var lowercased = false
 
         public init() {}
 
@@ -52,12 +55,14 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
             self.init()
             let c = try decoder.container(keyedBy: CodingKeys.self)
             try c.take(.fields, &fields); try c.take(.totalCharacterLimit, &totalCharacterLimit); try c.take(.cleansMarkup, &cleansMarkup)
+            try c.take(.labelsFields, &labelsFields); try c.take(.lowercased, &lowercased)
         }
 
-        enum CodingKeys: String, CodingKey { case fields, totalCharacterLimit, cleansMarkup }
+        enum CodingKeys: String, CodingKey { case fields, totalCharacterLimit, cleansMarkup, labelsFields, lowercased }
 
         public var renderer: ItemTextRenderer {
-            ItemTextRenderer(fieldOrder: fields.map(ItemTextField.init(name:)), totalCharacterLimit: totalCharacterLimit, cleansMarkup: cleansMarkup)
+            ItemTextRenderer(fieldOrder: fields.map(ItemTextField.init(name:)), totalCharacterLimit: totalCharacterLimit, cleansMarkup: cleansMarkup,
+                             labelsFields: labelsFields, lowercased: lowercased)
         }
     }
 
