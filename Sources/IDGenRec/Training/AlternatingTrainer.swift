@@ -155,11 +155,17 @@ public final class AlternatingTrainer {
     private func recommenderPhase(_ name: String, phaseIndex: Int) throws {
         let model = checkpoint.recommender, recommender = self.recommender, ids = checkpoint.ids, split = self.split
         let samples = split.training
+        let tokenizer = checkpoint.tokenizer, relabelShare = configuration.tokenRelabelling, seed = configuration.seed
+        let relabelling = TokenRelabelling(kept: Set([tokenizer.padID, tokenizer.eosID, tokenizer.unknownID] + recommender.separator),
+                                           vocabularySize: Int32(model.vocabularySize))
         try epochs(phase: name, phaseIndex: phaseIndex, model: model, count: configuration.recommenderEpochs, samples: samples.count,
                    batchSize: configuration.batchSize, learningRate: configuration.recommenderLearningRate,
                    length: { split.history(of: samples[$0]).count }) { batch in
-            let sources = batch.map { recommender.source(history: split.history(of: samples[$0]), ids: ids) }
-            let targets = batch.map { recommender.target(item: split.target(of: samples[$0]), ids: ids) }
+            var sources = batch.map { recommender.source(history: split.history(of: samples[$0]), ids: ids) }
+            var targets = batch.map { recommender.target(item: split.target(of: samples[$0]), ids: ids) }
+            if relabelShare > 0 {
+                relabelling.apply(sources: &sources, targets: &targets, share: relabelShare, seed: seed &+ UInt64(phaseIndex), batch: batch)
+            }
             return model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID)).loss
         }
         let metrics = try validate()

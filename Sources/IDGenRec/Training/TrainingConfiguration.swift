@@ -92,6 +92,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var idEpochs = 1
     /// Share of training samples an ID epoch visits (the ID phase is costlier per sample).
     public var idPhaseSampleFraction: Float = 0.25
+    /// Share of recommender training samples whose tokens are replaced by random ones, consistently within the sample
+    /// (see `TokenRelabelling`): teaches copying from the history, for models that serve unseen catalogues.
+    public var tokenRelabelling: Float = 0
     /// How many of a history's most recent items the ID phase feeds as soft embeddings.
     public var softHistoryItems = 5
 
@@ -122,6 +125,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try take(.warmStartEpochs, &warmStartEpochs); try take(.warmStartLearningRate, &warmStartLearningRate)
         try take(.rounds, &rounds); try take(.recommenderEpochs, &recommenderEpochs); try take(.idEpochs, &idEpochs)
         try take(.idPhaseSampleFraction, &idPhaseSampleFraction); try take(.softHistoryItems, &softHistoryItems)
+        try take(.tokenRelabelling, &tokenRelabelling)
         try take(.recommenderLearningRate, &recommenderLearningRate); try take(.generatorLearningRate, &generatorLearningRate)
         try take(.batchSize, &batchSize); try take(.idBatchSize, &idBatchSize); try take(.weightDecay, &weightDecay)
         try take(.adamEpsilon, &adamEpsilon); try take(.warmupFraction, &warmupFraction); try take(.gradientClip, &gradientClip)
@@ -175,6 +179,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check(recommenderEpochs >= 0 && warmStartEpochs >= 0 && idEpochs >= 0, "epochs", "at least 0")
         try check(batchSize >= 1 && idBatchSize >= 1, "batch sizes", "at least 1")
         try check(idPhaseSampleFraction > 0 && idPhaseSampleFraction <= 1, "idPhaseSampleFraction", "in (0, 1]")
+        try check((0...1).contains(tokenRelabelling), "tokenRelabelling", "in [0, 1]")
         try check(softHistoryItems >= 1, "softHistoryItems", "at least 1")
         try check(warmStartWords >= 1 && warmStartWords <= 16, "warmStartWords", "in 1...16")
         try check(recommenderSettings.maximumHistoryItems >= 1 && recommenderSettings.maximumHistoryItems <= 20,
@@ -227,7 +232,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case generator, recommender, generatorSettings, recommenderSettings
         case warmStartStrategy, warmStartWords, warmStartEpochs, warmStartLearningRate
-        case rounds, recommenderEpochs, idEpochs, idPhaseSampleFraction, softHistoryItems
+        case rounds, recommenderEpochs, idEpochs, idPhaseSampleFraction, softHistoryItems, tokenRelabelling
         case recommenderLearningRate, generatorLearningRate, batchSize, idBatchSize, weightDecay, adamEpsilon
         case warmupFraction, gradientClip, idDesign, titleWords, titleWordsLowercased, textRendering, evaluationBeams, validationUsers, seed
     }
