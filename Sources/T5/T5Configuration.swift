@@ -186,6 +186,21 @@ extension T5Configuration {
         return Double(vocabularySize) * d * (tieWordEmbeddings ? 1 : 2) + encoder + decoder + 2 * Double(relativeAttentionBuckets * heads)
     }
 
+    /// Floating-point operations of one training step (forward and backward, about three forwards) in the matrix
+    /// products, which are nearly all of a T5's arithmetic: projections, attention scores and mixes, feed-forward,
+    /// and the LM head over the whole vocabulary. What `idgenrec bench` divides by time for GFLOP/s.
+    public func trainingFLOPs(batch: Int, sourceLength: Int, targetLength: Int) -> Double {
+        let d = Double(modelWidth), inner = Double(heads * headWidth), s = Double(sourceLength), t = Double(targetLength)
+        let feedForward = (feedForwardProjection.hasPrefix("gated") ? 6 : 4) * d * Double(feedForwardWidth)
+        let projections = 8 * d * inner   // q, k, v, o: 2 flops per multiply-add
+        let encoderToken = projections + 4 * s * inner + feedForward
+        let decoderToken = 2 * projections + 4 * t * inner + 4 * s * inner + feedForward
+        let crossKeysValues = s * 4 * d * inner   // keys and values of the encoder output, once per layer
+        let forward = Double(encoderLayers) * s * encoderToken
+            + Double(decoderLayers) * (t * decoderToken + crossKeysValues) + t * 2 * d * Double(vocabularySize)
+        return 3 * Double(batch) * forward
+    }
+
     /// Bytes a training step holds at its peak: weights, gradients and AdamW's two moments, and the activations the
     /// backward pass keeps (an estimate within a small factor, erring high).
     public func trainingBytes(batch: Int, sourceLength: Int, targetLength: Int) -> Double {

@@ -40,7 +40,10 @@ struct BenchCommand: ParsableCommand {
         FileHandle.standardError.write("engine: \(BLAS.summary)\n".data(using: .utf8)!)
         let configuration = Self.configurations[config]!
         let model = try T5Model(configuration: configuration, seed: 0)
-        if only != .search { try timeTraining(model) }
+        // The yardstick: how fast this machine multiplies matrices right now, for the train step's share of it.
+        let peak = BLAS.shared.measuredPeak()
+        try printJSONLine(["anchor": "swift", "what": "sgemm_peak", "n": 2048, "gflops_per_s": round2(peak), "threads": threads])
+        if only != .search { try timeTraining(model, peak: peak) }
         if only != .train { try timeConstrainedSearch(model) }
     }
 
@@ -70,7 +73,7 @@ struct BenchCommand: ParsableCommand {
                    "ms_per_user_one_at_a_time": round2(single * 1000), "threads": threads])
     }
 
-    private func timeTraining(_ model: T5Model) throws {
+    private func timeTraining(_ model: T5Model, peak: Double) throws {
         let c = model.configuration, random = RandomSource(seed: 1)
         func randomIDs(_ count: Int) -> [Int32] { (0..<count).map { _ in Int32(2 + Int(random.next() % UInt64(c.vocabularySize - 2))) } }
         let batchData = T5Batch(inputIDs: randomIDs(batch * src), attentionMask: [Bool](repeating: true, count: batch * src),
@@ -86,9 +89,11 @@ struct BenchCommand: ParsableCommand {
         let start = Date()
         for _ in 0..<steps { step() }
         let seconds = Date().timeIntervalSince(start) / Double(steps)
+        let gflops = c.trainingFLOPs(batch: batch, sourceLength: src, targetLength: tgt) / seconds / 1e9
         try printJSONLine(["anchor": "swift", "what": "train_step", "config": config.rawValue, "params": model.parameterCount, "batch": batch, "src": src, "tgt": tgt,
                    "s_per_step": round4(seconds), "examples_per_s": round2(Double(batch) / seconds),
-                   "tokens_per_s": round2(Double(batch * (src + tgt)) / seconds), "threads": threads])
+                   "tokens_per_s": round2(Double(batch * (src + tgt)) / seconds), "gflops_per_s": round2(gflops),
+                   "share_of_peak": round4(gflops / peak), "threads": threads])
     }
 }
 
