@@ -6,9 +6,12 @@
 final class TapeNode {
     let inputs: [Tensor]
     let backward: (_ outputGradient: UnsafeBufferPointer<Float>) -> Void
+    /// The op that made the output, for ``OpProfile``.
+    let op: StaticString
 
-    init(inputs: [Tensor], backward: @escaping (_ outputGradient: UnsafeBufferPointer<Float>) -> Void) {
+    init(inputs: [Tensor], op: StaticString, backward: @escaping (_ outputGradient: UnsafeBufferPointer<Float>) -> Void) {
         self.inputs = inputs
+        self.op = op
         self.backward = backward
     }
 }
@@ -33,15 +36,17 @@ public func withoutGradient<T>(_ body: () throws -> T) rethrows -> T {
 
 extension Tensor {
     /// Makes the output of an op: records `backward` when recording is on and any input needs a gradient.
+    /// `op` names the op for ``OpProfile``: the function that calls this, unless told.
     static func result(
-        shape: [Int], scalars: [Float], inputs: [Tensor],
+        shape: [Int], scalars: [Float], inputs: [Tensor], op: StaticString = #function,
         backward: @escaping (_ outputGradient: UnsafeBufferPointer<Float>) -> Void
     ) -> Tensor {
         let output = Tensor(shape: shape, scalars: scalars)
         if GradientMode.isRecording, inputs.contains(where: { $0.requiresGradient }) {
             output.requiresGradient = true
-            output.node = TapeNode(inputs: inputs, backward: backward)
+            output.node = TapeNode(inputs: inputs, op: op, backward: backward)
         }
+        if OpProfile.isOn { OpProfile.outputMade(by: op) }
         return output
     }
 
@@ -66,7 +71,11 @@ extension Tensor {
         for tensor in order.reversed() {
             guard let node = tensor.node else { continue }
             if let outputGradient = tensor.gradient {
-                outputGradient.withUnsafeBufferPointer { node.backward($0) }
+                if OpProfile.isOn {
+                    OpProfile.backward(of: node.op) { outputGradient.withUnsafeBufferPointer { node.backward($0) } }
+                } else {
+                    outputGradient.withUnsafeBufferPointer { node.backward($0) }
+                }
             }
             // An intermediate value's gradient is not needed once passed on.
             tensor.gradient = nil

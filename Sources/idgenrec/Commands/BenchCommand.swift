@@ -20,6 +20,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Users decoded.") var users = 8
     @Option(help: "Timed training steps.") var steps = 5
     @Option(help: "What to time.") var only: Measurement = .all
+    @Flag(help: "After the train step, one JSON line per op: its forward and backward seconds per step and share of the step.")
+    var profile = false
 
     func validate() throws {
         for (name, value) in [("threads", threads), ("batch", batch), ("src", src), ("tgt", tgt), ("items", items), ("beams", beams), ("users", users), ("steps", steps)] where value < 1 {
@@ -90,10 +92,28 @@ struct BenchCommand: ParsableCommand {
         for _ in 0..<steps { step() }
         let seconds = Date().timeIntervalSince(start) / Double(steps)
         let gflops = c.trainingFLOPs(batch: batch, sourceLength: src, targetLength: tgt) / seconds / 1e9
+        defer { if profile { try? printProfile(steps: steps, step: step) } }
         try printJSONLine(["anchor": "swift", "what": "train_step", "config": config.rawValue, "params": model.parameterCount, "batch": batch, "src": src, "tgt": tgt,
                    "s_per_step": round4(seconds), "examples_per_s": round2(Double(batch) / seconds),
                    "tokens_per_s": round2(Double(batch * (src + tgt)) / seconds), "gflops_per_s": round2(gflops),
                    "share_of_peak": round4(gflops / peak), "threads": threads])
+    }
+}
+
+extension BenchCommand {
+    /// Times `steps` more steps op by op (kept apart from the timed ones: the profile's clock reads cost a little).
+    func printProfile(steps: Int, step: () -> Void) throws {
+        OpProfile.isOn = true
+        OpProfile.reset()
+        let start = Date()
+        for _ in 0..<steps { step() }
+        let total = Date().timeIntervalSince(start)
+        OpProfile.isOn = false
+        for entry in OpProfile.report {
+            try printJSONLine(["anchor": "swift", "what": "profile", "config": config.rawValue, "op": entry.op, "calls_per_step": entry.calls / steps,
+                               "forward_s": round4(entry.forwardSeconds / Double(steps)), "backward_s": round4(entry.backwardSeconds / Double(steps)),
+                               "share_of_step": round4((entry.forwardSeconds + entry.backwardSeconds) / total)])
+        }
     }
 }
 
