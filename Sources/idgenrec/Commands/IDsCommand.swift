@@ -11,13 +11,13 @@ struct IDsCommand: ParsableCommand {
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "IDs for any catalogue, by a run's ID design (its generator, or its title-word rule).")
         @OptionGroup var runFolder: RunFolderOption
-        @Option(help: "Dataset folder whose catalogue gets IDs.", completion: .directory) var data: String
+        @Option(help: "Dataset folder whose catalogue gets IDs (its items.jsonl: interactions are not needed).", completion: .directory) var data: String
         @Option(help: "Output file.") var out: String
         @Option(help: "tsv, jsonl or csv (default: from --out's extension, else tsv).") var format: IDDictionaryFormat?
 
         func run() throws {
             let session = try runFolder.open()
-            let catalogue = try loadSplit(data).dataset.catalogue
+            let catalogue = try servingCatalogue(data)
             let bar = ProgressBar()
             let started = Date()
             let generated = try session.generateIDs(for: catalogue, progress: bar.counter("generating IDs"))

@@ -23,13 +23,11 @@ func loadTrainingSplit(_ paths: [String]) throws -> (split: LeaveOneOutSplit, ca
     return (try LeaveOneOutSplit(dataset: dataset, maximumHistoryLength: 20), catalogues)
 }
 
-/// The catalogue a dataset folder offers a model to serve: every item of its `items.jsonl`, interactions or not. A
-/// dataset in another format (`dataset`, already loaded) offers the items of its interactions.
+/// The catalogue a dataset offers a model to serve: every item of a folder's `items.jsonl`, interactions or not;
+/// for a dataset in another format, the items of its interactions (`dataset`, when already loaded).
 func servingCatalogue(_ path: String, dataset: Dataset? = nil) throws -> Catalogue {
-    if let dataset, (try? DatasetLoader.detectFormat(path: path)) != .project || ProjectFormatImporter.itemsFile(in: path) == nil {
-        return dataset.catalogue
-    }
-    return try ProjectFormatImporter.loadCatalogue(folder: path)
+    if ProjectFormatImporter.itemsFile(in: path) != nil { return try ProjectFormatImporter.loadCatalogue(folder: path) }
+    return try dataset?.catalogue ?? loadSplit(path).dataset.catalogue
 }
 
 /// A dataset's name: its folder's (`../shared/datasets/beauty` is `beauty`).
