@@ -7,6 +7,32 @@ public protocol TokenConstraint: Sendable {
     /// The tokens allowed after `prefix`, the row's tokens so far, decoder start token first, for input number
     /// `input` of the batch. Returning no token at all is an error, as in transformers.
     func allowedTokens(input: Int, prefix: [Int32]) -> ArraySlice<Int32>
+    /// Added to an allowed token's log-probability for input number `input` (0 unless a constraint says otherwise):
+    /// a prior the search ranks and sums with the model's own.
+    func bonus(input: Int, token: Int32) -> Float
+}
+
+extension TokenConstraint {
+    public func bonus(input: Int, token: Int32) -> Float { 0 }
+}
+
+/// Another constraint's allowed tokens, with a bonus per input for some tokens: e.g. a recommender's preference for
+/// the words of the user's own history, which a model serving a catalogue it never saw has not learned.
+public struct TokenBonusConstraint<Base: TokenConstraint>: TokenConstraint {
+    public let base: Base
+    /// Per input of the batch, the bonus of each favoured token.
+    public let bonuses: [[Int32: Float]]
+
+    public init(base: Base, bonuses: [[Int32: Float]]) {
+        self.base = base
+        self.bonuses = bonuses
+    }
+
+    public func allowedTokens(input: Int, prefix: [Int32]) -> ArraySlice<Int32> { base.allowedTokens(input: input, prefix: prefix) }
+
+    public func bonus(input: Int, token: Int32) -> Float {
+        input < bonuses.count ? bonuses[input][token] ?? 0 : 0
+    }
 }
 
 /// Only sequences of a ``PrefixTrie`` may be generated: the constraint of generative retrieval over a catalogue.

@@ -54,3 +54,25 @@ final class ExclusionConstraintTests: XCTestCase {
         XCTAssertEqual(Set(finished), Set([items[0], items[2]]))
     }
 }
+
+/// A bonus per input and token enters the search's scores: it can reorder one input's results and leaves the others'.
+final class TokenBonusTests: XCTestCase {
+    func testABonusRaisesItsTokenForItsInputOnly() throws {
+        let model = MockModel(vocabularySize: 16)
+        let items: [[Int32]] = [[0, 10, 1], [0, 11, 1], [0, 12, 1], [0, 13, 1]]
+        let plain = PrefixTrieConstraint(trie: PrefixTrie(items), endOfSequenceTokenID: 1)
+        let configuration = GenerationConfiguration(maxNewTokens: 3, numberOfBeams: 4, numberOfReturnSequences: 4, lengthPenalty: 0)
+        let inputs: [[Int32]] = [[3, 4, 5], [6, 7]]
+        let before = try model.generate(inputs: inputs, configuration: configuration, constraint: plain)
+        // Favour, for the first input only, the token its search ranked last.
+        let last = try XCTUnwrap(before[0].last?.tokens[1])
+        let bonused = TokenBonusConstraint(base: plain, bonuses: [[last: 100], [:]])
+        XCTAssertEqual(bonused.bonus(input: 0, token: last), 100)
+        XCTAssertEqual(bonused.bonus(input: 1, token: last), 0)
+        XCTAssertEqual(bonused.bonus(input: 5, token: last), 0)
+        let after = try model.generate(inputs: inputs, configuration: configuration, constraint: bonused)
+        XCTAssertEqual(after[0].first?.tokens[1], last)
+        XCTAssertEqual(after[0].first?.score ?? 0, (before[0].last?.score ?? 0) + 100, accuracy: 1e-3)
+        XCTAssertEqual(after[1].map(\.tokens), before[1].map(\.tokens))
+    }
+}

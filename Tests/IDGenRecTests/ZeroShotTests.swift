@@ -197,3 +197,15 @@ final class TokenRelabellingTests: XCTestCase {
         XCTAssertEqual(e, [source])
     }
 }
+
+final class CopyBonusTests: XCTestCase {
+    func testTheNewestItemsTokensGetTheWholeBonusOlderOnesLess() throws {
+        let ids = try IDDictionary(itemIDs: ["a", "b", "c"], textualIDs: ["a", "b", "c"], tokenIDs: [[5, 6], [6, 7], [8]])
+        var settings = Recommender.Settings()
+        settings.copyBonus = 10
+        // History a then b: b is newest (its tokens 10), a one step older (5); a token of both keeps the larger.
+        XCTAssertEqual(settings.copyBonuses(history: [0, 1], ids: ids), [6: 10, 7: 10, 5: 5])
+        settings.maximumHistoryItems = 1
+        XCTAssertEqual(settings.copyBonuses(history: [0, 1], ids: ids), [6: 10, 7: 10])
+    }
+}

@@ -30,6 +30,10 @@ public final class Recommender {
         /// Tokens of the most recent item's own text read after its ID (0: IDs only, as IDGenRec). A short ID names
         /// an item; its text says what it is, which is what the next item most often shares with it.
         public var lastItemTextTokens = 0
+        /// Copy-friendly decoding: added to the log-probability of each token of the last item's ID, and that divided
+        /// by its age (2 for the item before, ...) for older items' tokens (0: off). A model serving a catalogue it
+        /// was not trained on has never learned these words; the bonus says that the next item often shares them.
+        public var copyBonus: Float = 0
 
         public init() {}
 
@@ -38,9 +42,20 @@ public final class Recommender {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             try c.take(.maximumHistoryItems, &maximumHistoryItems); try c.take(.maximumSourceTokens, &maximumSourceTokens)
             try c.take(.lengthPenalty, &lengthPenalty); try c.take(.lastItemTextTokens, &lastItemTextTokens)
+            try c.take(.copyBonus, &copyBonus)
         }
 
-        enum CodingKeys: String, CodingKey { case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens }
+        enum CodingKeys: String, CodingKey { case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens, copyBonus }
+
+        /// The bonus of each token of the history's IDs (see ``copyBonus``): the newest item's tokens the most.
+        func copyBonuses(history: ArraySlice<Int32>, ids: IDDictionary) -> [Int32: Float] {
+            var bonuses: [Int32: Float] = [:]
+            for (age, item) in history.suffix(maximumHistoryItems).reversed().enumerated() where ids.tokenIDs.indices.contains(Int(item)) {
+                let bonus = copyBonus / Float(age + 1)
+                for token in ids.tokenIDs[Int(item)] where bonus > bonuses[token, default: 0] { bonuses[token] = bonus }
+            }
+            return bonuses
+        }
 
         /// Items' rendered texts as ``Recommender/itemTexts`` wants them: tokens without eos, cut to what a prompt
         /// reads (nothing when prompts read no text).
@@ -122,7 +137,10 @@ public final class Recommender {
             case .history: constraint = catalogue.constraint(excluding: positions.map { Array(histories[$0]) })
             case .items(let lists): constraint = catalogue.constraint(excluding: positions.map { Array(lists[$0]) })
             }
-            let generated = try model.generate(inputs: inputs, configuration: configuration, constraint: constraint)
+            let generated = settings.copyBonus > 0
+                ? try model.generate(inputs: inputs, configuration: configuration, constraint: TokenBonusConstraint(
+                    base: constraint, bonuses: positions.map { settings.copyBonuses(history: histories[$0], ids: ids) }))
+                : try model.generate(inputs: inputs, configuration: configuration, constraint: constraint)
             for (position, sequences) in zip(positions, generated) {
                 var listed = Set<Int>()
                 results[position] = sequences.compactMap { sequence in

@@ -25,6 +25,7 @@ struct EvaluateCommand: ParsableCommand {
     var baseline: [Baseline] = []
     @Flag(help: "Evaluate every baseline too.") var baselines = false
     @Option(help: "Rank candidates by summed log-probability / length^P (default: the run's setting, 1).") var lengthPenalty: Float?
+    @Option(help: "Copy-friendly decoding: log-probability bonus for the tokens of the history's IDs (default: the run's setting, 0).") var copyBonus: Float?
     @Flag(help: "Let users be recommended items already in their history (for data with repeat purchases).") var allowRepeats = false
     @Option(help: "Item-ID dictionary to use instead of the run's (tsv, csv or jsonl).") var ids: String?
     @Flag(help: "The dataset's catalogue is new to the run: generate its IDs with the run's generator, train nothing.") var zeroShot = false
@@ -83,6 +84,7 @@ struct EvaluateCommand: ParsableCommand {
             }
             session.readTexts(of: data.dataset.catalogue.items)   // the evaluation decodes the dataset's item indices
             if let lengthPenalty { session.recommender.settings.lengthPenalty = lengthPenalty }
+            if let copyBonus { session.recommender.settings.copyBonus = copyBonus }
             var evaluator = try Evaluator(recommender: session.recommender, ids: dictionary, beams: beams, cutoffs: cutoffs)
             evaluator.excludingHistory = !allowRepeats
             evaluator.batchSize = batchSize
@@ -95,7 +97,8 @@ struct EvaluateCommand: ParsableCommand {
             let variant = zeroShot ? "-zero-shot" : ids.map { "-ids-" + URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? ""
             let resultPath = out ?? "\(model)/" + evaluationFileName(dataset: self.data, split: part.rawValue, variant: variant)
             var record: [String: Any] = ["model": model, "zero_shot": zeroShot, "seconds": (seconds * 10).rounded() / 10,
-                                         "length_penalty": Double(session.recommender.settings.lengthPenalty)]
+                                         "length_penalty": Double(session.recommender.settings.lengthPenalty),
+                                         "copy_bonus": Double(session.recommender.settings.copyBonus)]
             if let ids { record["ids"] = ids }
             record.merge(zeroShotRecord) { _, new in new }
             modelRecord = (record, resultPath, ranking, result)
