@@ -28,6 +28,18 @@ public enum OpProfile {
         entries.values.sorted { $0.forwardSeconds + $0.backwardSeconds > $1.forwardSeconds + $1.backwardSeconds }
     }
 
+    /// Times `body` under `name` (work that is not an op, e.g. the optimizer's update), so that it is not counted
+    /// as the next op's forward time.
+    public static func measure(_ name: String, _ body: () -> Void) {
+        guard isOn else { return body() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        let now = DispatchTime.now().uptimeNanoseconds
+        entries[name, default: Entry(op: name)].forwardSeconds += Double(now - start) / 1e9
+        entries[name]!.calls += 1
+        lastOutput = now
+    }
+
     static func outputMade(by op: StaticString) {
         let now = DispatchTime.now().uptimeNanoseconds
         entries["\(op)", default: Entry(op: "\(op)")].forwardSeconds += Double(now &- lastOutput) / 1e9

@@ -71,3 +71,23 @@ final class EngineTests: XCTestCase {
         XCTAssertTrue(BLAS.summary.contains("engine threads"))
     }
 }
+
+final class OpProfileTests: XCTestCase {
+    func testOpsAreTimedForwardAndBackwardOnlyWhenOn() {
+        let a = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6], requiresGradient: true)
+        let b = Tensor(shape: [3, 2], scalars: [1, 0, 0, 1, 1, 1], requiresGradient: true)
+        OpProfile.isOn = true
+        OpProfile.reset()
+        a.matmul(b).sum().backward()
+        OpProfile.measure("update") {}
+        OpProfile.isOn = false
+        let report = Dictionary(uniqueKeysWithValues: OpProfile.report.map { ($0.op, $0) })
+        XCTAssertEqual(report["matmul(_:transposeB:)"]?.calls, 1, "\(report.keys)")
+        XCTAssertGreaterThan(report["matmul(_:transposeB:)"]?.backwardSeconds ?? 0, 0)
+        XCTAssertEqual(report["update"]?.calls, 1)
+        // Off, nothing is counted.
+        OpProfile.reset()
+        _ = a.matmul(b)
+        XCTAssertTrue(OpProfile.report.isEmpty)
+    }
+}

@@ -83,9 +83,9 @@ struct BenchCommand: ParsableCommand {
         let optimizer = AdamW(parameters: model.parameters, learningRate: 1e-3)
         model.dropout.isTraining = true
         func step() {
-            model.zeroGradients()
+            OpProfile.measure("zero gradients") { model.zeroGradients() }
             model(batchData).loss.backward()
-            optimizer.update()
+            OpProfile.measure("AdamW update") { optimizer.update() }
         }
         step()
         let start = Date()
