@@ -25,9 +25,9 @@ final class EndToEndTests: XCTestCase {
         return try LeaveOneOutSplit(dataset: dataset)
     }
 
-    static func tokenizer(for split: LeaveOneOutSplit) throws -> SentencePieceTokenizer {
+    static func tokenizer(for split: LeaveOneOutSplit, vocabularySize: Int = 60) throws -> SentencePieceTokenizer {
         var options = VocabularyTrainer.Options()
-        options.vocabularySize = 60
+        options.vocabularySize = vocabularySize
         options.hardVocabularyLimit = false
         let texts = Array(repeating: split.dataset.catalogue.items.map { ItemTextRenderer().render($0) }, count: 5).flatMap { $0 }
         return try SentencePieceTokenizer(modelData: VocabularyTrainer(options: options).train(texts: texts))

@@ -41,11 +41,20 @@ final class ZeroShotTests: XCTestCase {
 
     /// A vocabulary made from the training catalogue's texts alone, large enough to hold its words whole.
     static func tokenizer(for split: LeaveOneOutSplit) throws -> SentencePieceTokenizer {
-        var options = VocabularyTrainer.Options()
-        options.vocabularySize = 100
-        options.hardVocabularyLimit = false
-        let texts = Array(repeating: split.dataset.catalogue.items.map { ItemTextRenderer().render($0) }, count: 5).flatMap { $0 }
-        return try SentencePieceTokenizer(modelData: VocabularyTrainer(options: options).train(texts: texts))
+        try EndToEndTests.tokenizer(for: split, vocabularySize: 100)
+    }
+
+    /// A title-word run on `training` with its recommender untrained (the IDs, not the model, are under test), in a
+    /// temporary folder the caller removes.
+    static func untrainedRun(on training: LeaveOneOutSplit, name: String) throws -> RunDirectory {
+        var configuration = EndToEndTests.tinyConfiguration()
+        configuration.idDesign = .titleWords
+        configuration.titleWords = 2
+        configuration.rounds = 1
+        configuration.recommenderEpochs = 0
+        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)"))
+        try AlternatingTrainer(configuration: configuration, split: training, tokenizer: try tokenizer(for: training), run: run).train()
+        return run
     }
 
     func testAModelTrainedOnOneCatalogueBeatsChanceOnAnotherByFar() throws {
@@ -115,15 +124,8 @@ final class ZeroShotTests: XCTestCase {
 
     func testZeroShotIDsAreCachedAndRebuiltWhenTheCatalogueChanges() throws {
         let training = try Self.catalogue(prefix: "s", lines: Self.source, users: 40, seed: 1)
-        let tokenizer = try Self.tokenizer(for: training)
-        var configuration = EndToEndTests.tinyConfiguration()
-        configuration.idDesign = .titleWords
-        configuration.titleWords = 2
-        configuration.rounds = 1
-        configuration.recommenderEpochs = 0
-        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("zero-shot-cache-\(UUID().uuidString)"))
+        let run = try Self.untrainedRun(on: training, name: "zero-shot-cache")
         defer { try? FileManager.default.removeItem(at: run.url) }
-        try AlternatingTrainer(configuration: configuration, split: training, tokenizer: tokenizer, run: run).train()
         let session = try RunSession(run: run)
         let kitchen = try Self.catalogue(prefix: "t", lines: Self.target, users: 20, seed: 2).dataset.catalogue
 
@@ -149,14 +151,8 @@ final class ZeroShotTests: XCTestCase {
 
     func testServingATrainingCatalogueZeroShotIsWarnedAbout() throws {
         let training = try Self.catalogue(prefix: "s", lines: Self.source, users: 40, seed: 1)
-        let tokenizer = try Self.tokenizer(for: training)
-        var configuration = EndToEndTests.tinyConfiguration()
-        configuration.idDesign = .titleWords
-        configuration.rounds = 1
-        configuration.recommenderEpochs = 0
-        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("zero-shot-overlap-\(UUID().uuidString)"))
+        let run = try Self.untrainedRun(on: training, name: "zero-shot-overlap")
         defer { try? FileManager.default.removeItem(at: run.url) }
-        try AlternatingTrainer(configuration: configuration, split: training, tokenizer: tokenizer, run: run).train()
         try run.recordCatalogues([TrainingCatalogue(name: "shoes", dataset: training.dataset)])
         let session = try RunSession(run: run)
         XCTAssertEqual(try run.trainingCatalogues().map(\.name), ["shoes"])
