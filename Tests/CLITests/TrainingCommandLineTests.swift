@@ -169,6 +169,37 @@ final class TrainingCommandLineTests: XCTestCase {
         XCTAssertNotEqual(try CommandLine.run(["pack", "--model", run, "--out", packed]).status, 0, "an existing run is never overwritten")
     }
 
+    /// The zero-shot model in `data/` serves a catalogue in the project format without training: it was trained on the
+    /// three Amazon catalogues, so the bundled Beauty sample draws the overlap warning, and it still answers.
+    func testTheShippedZeroShotModelServesACatalogue() throws {
+        let model = directory.appendingPathComponent("zero-shot-model")
+        // A copy, so that the IDs it caches for the sample are written beside the copy, not into the repository.
+        try FileManager.default.copyItem(at: CommandLine.repository.appendingPathComponent("data/zero-shot-model"), to: model)
+        try? FileManager.default.removeItem(at: model.appendingPathComponent("zero-shot"))
+        let recorded = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: model.appendingPathComponent("catalogues.json"))) as? [[String: Any]])
+        XCTAssertEqual(recorded.map { $0["name"] as? String }, ["beauty", "sports", "toys"])
+
+        let sample = CommandLine.repository.appendingPathComponent("data/beauty-sample").path
+        var result = try CommandLine.run(["evaluate", "--model", model.path, "--data", sample, "--zero-shot", "--split", "test",
+                                          "--users", "200", "--json"])
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertTrue(result.error.contains("warning: beauty-sample shares"), result.error)
+        let row = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        XCTAssertEqual(row["users"] as? Int, 200)
+        XCTAssertGreaterThan(try XCTUnwrap(row["hr@20"] as? Double), 0, "\(row)")
+
+        result = try CommandLine.run(["recommend", "--model", model.path, "--data", sample, "--history", "7806397051,B009PZVOF6", "-k", "3", "--json"])
+        XCTAssertEqual(result.status, 0, result.error)
+        let answer = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        let items = try XCTUnwrap(answer["recommendations"] as? [[String: Any]]).compactMap { $0["item_id"] as? String }
+        XCTAssertEqual(items.count, 3)
+        let catalogue = try String(contentsOfFile: sample + "/items.jsonl", encoding: .utf8)
+        for item in items {
+            XCTAssertTrue(catalogue.contains("\"item_id\": \"\(item)\""), "\(item) is not in the sample")
+            XCTAssertFalse(["7806397051", "B009PZVOF6"].contains(item))
+        }
+    }
+
     /// Outside the repository the bundled vocabulary is found beside the executable; what cannot be found names its flag.
     func testRunsFromAnotherFolder() throws {
         let data = directory.appendingPathComponent("data").path, run = directory.appendingPathComponent("run").path

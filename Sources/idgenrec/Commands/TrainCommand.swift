@@ -47,7 +47,8 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("\(out) was trained on \(recorded.joined(separator: ", ")): resume it with --data for each, in that order")
             }
             trainer = try AlternatingTrainer(resuming: runDirectory, split: split, observer: bar.handle)
-            bar.handle(.message("resuming \(out) after \(trainer.state.completedPhases.joined(separator: ", ")) (+\(trainer.state.epochsInPhase) epochs)"))
+            bar.handle(.message(Self.resumeMessage(out, trainer.state.completedPhases, epochsInPhase: trainer.state.epochsInPhase,
+                                                   next: trainer.phases.first { !trainer.state.completedPhases.contains($0.description) })))
         } else {
             if runDirectory.hasCheckpoint { throw ValidationError("\(out) already holds a run: pass --resume to continue it, or choose another --out") }
             var configuration = try config.map { try TrainingConfiguration.read(from: URL(fileURLWithPath: $0)) } ?? TrainingConfiguration()
@@ -72,5 +73,14 @@ struct TrainCommand: ParsableCommand {
         try trainer.train()
         bar.handle(.message(String(format: "done in %@; validation %@", ProgressBar.clock(trainer.state.elapsedSeconds),
                                    metricsLine(trainer.state.validation, separator: " "))))
+    }
+}
+
+extension TrainCommand {
+    /// What a resumed run has done: its finished phases, and the epochs already done of the one it continues.
+    static func resumeMessage(_ out: String, _ completed: [String], epochsInPhase: Int, next: TrainingPhase?) -> String {
+        var done = completed
+        if epochsInPhase > 0, let next { done.append("\(epochsInPhase) epoch\(epochsInPhase == 1 ? "" : "s") of \(next)") }
+        return "resuming \(out) after " + (done.isEmpty ? "nothing (no epoch finished yet)" : done.joined(separator: ", "))
     }
 }
