@@ -1,4 +1,5 @@
 import Foundation
+import TensorEngine
 
 /// Beam search as transformers' `generate(num_beams:, num_return_sequences:, length_penalty:, early_stopping:)`
 /// for an encoder-decoder, reproducing its vectorised implementation (the one in transformers 5) step by step.
@@ -36,7 +37,9 @@ public struct BeamSearch: Sendable {
         var states = inputs.indices.map { _ in InputState(beams: beams, start: start) }
         // All beams of an input start identical, so the first step decodes one row per input and the beams share
         // its logits; the first reordering then fans each row out to the beams.
-        let decoder = try model.makeDecoder(inputs: inputs, rowsPerInput: 1)
+        let decoder = try OpProfile.measure("search: encoder, cross-attention keys and values") {
+            try model.makeDecoder(inputs: inputs, rowsPerInput: 1)
+        }
         var active = Array(inputs.indices)
         var rowsPerInput = 1
 
@@ -58,25 +61,28 @@ public struct BeamSearch: Sendable {
                         forbidsEndOfSequence: step < configuration.minNewTokens))
                 }
             }
-            let candidates = try RowScoring.candidates(
-                logits: logits, vocabularySize: vocabularySize, requests: requests, k: 2 * beams,
-                endOfSequence: endOfSequence, constraint: constraint)
+            let candidates = try OpProfile.measure("search: log-softmax, trie, top-k per row") {
+                try RowScoring.candidates(logits: logits, vocabularySize: vocabularySize, requests: requests, k: 2 * beams,
+                                          endOfSequence: endOfSequence, constraint: constraint)
+            }
 
             var sources: [Int] = []
             var stillActive: [Int] = []
-            for (slot, input) in active.enumerated() {
-                let beamSources = advance(
-                    &states[input], step: step, candidates: candidates,
-                    firstRow: slot * rowsPerInput, rowsPerInput: rowsPerInput,
-                    vocabularySize: vocabularySize, endOfSequence: endOfSequence)
-                if !states[input].done {
-                    stillActive.append(input)
-                    sources.append(contentsOf: beamSources.map { slot * rowsPerInput + (rowsPerInput == 1 ? 0 : $0) })
+            OpProfile.measure("search: beam bookkeeping") {
+                for (slot, input) in active.enumerated() {
+                    let beamSources = advance(
+                        &states[input], step: step, candidates: candidates,
+                        firstRow: slot * rowsPerInput, rowsPerInput: rowsPerInput,
+                        vocabularySize: vocabularySize, endOfSequence: endOfSequence)
+                    if !states[input].done {
+                        stillActive.append(input)
+                        sources.append(contentsOf: beamSources.map { slot * rowsPerInput + (rowsPerInput == 1 ? 0 : $0) })
+                    }
                 }
             }
             active = stillActive
             if active.isEmpty || step == configuration.maxNewTokens - 1 { break }
-            decoder.selectRows(sources)
+            OpProfile.measure("search: reordering cached keys and values") { decoder.selectRows(sources) }
             rowsPerInput = beams
         }
         return states.map { state in

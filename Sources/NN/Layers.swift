@@ -55,4 +55,12 @@ public final class Dropout {
     public var activeRate: Float { isTraining ? rate : 0 }
 
     public func callAsFunction(_ x: Tensor) -> Tensor { x.dropout(rate: activeRate, random: random) }
+
+    /// dropout(max(0, x)), in one pass.
+    public func relu(_ x: Tensor) -> Tensor { x.reluDropout(rate: activeRate, random: random) }
+
+    /// x + dropout(sublayer): a residual connection, in one pass.
+    public func residual(_ x: Tensor, _ sublayer: Tensor) -> Tensor {
+        .residual(x, plusDropout: sublayer, rate: activeRate, random: random)
+    }
 }

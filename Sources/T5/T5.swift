@@ -105,6 +105,7 @@ public final class T5DenseActDense: Module {
     private func activate(_ x: Tensor) -> Tensor { activation == .relu ? x.relu() : x.geluTanh() }
 
     func callAsFunction(_ x: Tensor, dropout: Dropout) -> Tensor {
+        if let wi, activation == .relu { return wo(dropout.relu(wi(x))) }   // T5's own: ReLU and dropout in one pass
         let hidden: Tensor                                         // (B, T, F)
         if let wi { hidden = activate(wi(x)) } else { hidden = activate(wi0!(x)) * wi1!(x) }
         return wo(dropout(hidden))                                 // (B, T, D)
@@ -133,11 +134,11 @@ public final class T5Block: Module {
 
     func callAsFunction(_ x: Tensor, bias: Tensor, mask: AttentionMask, encoder: (states: Tensor, mask: AttentionMask)?,
                         dropout: Dropout) -> Tensor {
-        var h = x + dropout(selfAttention(selfAttentionNorm(x), bias: bias, mask: mask, dropout: dropout))
+        var h = dropout.residual(x, selfAttention(selfAttentionNorm(x), bias: bias, mask: mask, dropout: dropout))
         if let crossAttention, let crossAttentionNorm, let encoder {
-            h = h + dropout(crossAttention(crossAttentionNorm(h), source: encoder.states, bias: nil, mask: encoder.mask, dropout: dropout))
+            h = dropout.residual(h, crossAttention(crossAttentionNorm(h), source: encoder.states, bias: nil, mask: encoder.mask, dropout: dropout))
         }
-        return h + dropout(feedForward(feedForwardNorm(h), dropout: dropout))
+        return dropout.residual(h, feedForward(feedForwardNorm(h), dropout: dropout))
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {

@@ -87,16 +87,22 @@ public final class T5IncrementalDecoder {
                 append(v.scalars, to: &selfValues[layer], at: position)
                 let selfGeometry = AttentionGeometry(batch: rows, queryLength: 1, keyLength: position + 1, heads: c.heads,
                                                      headWidth: c.headWidth, keyValueBatchStride: capacity * width)
-                x = x + attention.o(attend(q, selfKeys[layer], selfValues[layer], bias: bias, mask: AttentionMask(), selfGeometry))
+                let context = OpProfile.measure("search: decoder self-attention over the cache") {
+                    attend(q, selfKeys[layer], selfValues[layer], bias: bias, mask: AttentionMask(), selfGeometry)
+                }
+                x = x + attention.o(context)
 
                 let cross = block.crossAttention!, crossQuery = cross.q(block.crossAttentionNorm!(x))
                 let crossGeometry = AttentionGeometry(batch: rows, queryLength: 1, keyLength: sourceLength, heads: c.heads,
                                                       headWidth: c.headWidth, keyValueRow: rowInput)
-                x = x + cross.o(attend(crossQuery, crossKeys[layer], crossValues[layer], bias: nil,
-                                       mask: AttentionMask(keyPadding: sourceMask), crossGeometry))
+                let crossContext = OpProfile.measure("search: decoder cross-attention") {
+                    attend(crossQuery, crossKeys[layer], crossValues[layer], bias: nil, mask: AttentionMask(keyPadding: sourceMask), crossGeometry)
+                }
+                x = x + cross.o(crossContext)
                 x = x + block.feedForward(block.feedForwardNorm(x), dropout: noDropout)
             }
-            return model.logits(decoderStates: model.decoder.finalLayerNorm(x))                                            // (R, 1, V)
+            let states = model.decoder.finalLayerNorm(x)
+            return OpProfile.measure("search: vocabulary projection") { model.logits(decoderStates: states) }            // (R, 1, V)
         }
         length += 1
         return logits.scalars

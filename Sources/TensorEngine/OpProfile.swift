@@ -16,6 +16,8 @@ public enum OpProfile {
     nonisolated(unsafe) public static var isOn = false
     nonisolated(unsafe) private static var entries: [String: Entry] = [:]
     nonisolated(unsafe) private static var lastOutput: UInt64 = 0
+    /// How many `measure` bodies are running: ops inside one count toward it, not under their own names.
+    nonisolated(unsafe) private static var measuring = 0
 
     /// Forgets what was measured and starts the forward clock now.
     public static func reset() {
@@ -28,19 +30,26 @@ public enum OpProfile {
         entries.values.sorted { $0.forwardSeconds + $0.backwardSeconds > $1.forwardSeconds + $1.backwardSeconds }
     }
 
-    /// Times `body` under `name` (work that is not an op, e.g. the optimizer's update), so that it is not counted
-    /// as the next op's forward time.
-    public static func measure(_ name: String, _ body: () -> Void) {
-        guard isOn else { return body() }
+    /// Times `body` under `name`: work that is not an op (the optimizer's update, beam bookkeeping), or a stage
+    /// made of ops that should be seen as one (the encoder, the vocabulary projection). Ops inside count toward
+    /// it, not under their own names; nothing of it counts as the next op's forward time.
+    @discardableResult
+    public static func measure<Result>(_ name: String, _ body: () throws -> Result) rethrows -> Result {
+        guard isOn, measuring == 0 else { return try body() }   // nested: the outer one counts it
         let start = DispatchTime.now().uptimeNanoseconds
-        body()
-        let now = DispatchTime.now().uptimeNanoseconds
-        entries[name, default: Entry(op: name)].forwardSeconds += Double(now - start) / 1e9
-        entries[name]!.calls += 1
-        lastOutput = now
+        measuring += 1
+        defer {
+            measuring -= 1
+            let now = DispatchTime.now().uptimeNanoseconds
+            entries[name, default: Entry(op: name)].forwardSeconds += Double(now - start) / 1e9
+            entries[name]!.calls += 1
+            lastOutput = now
+        }
+        return try body()
     }
 
     static func outputMade(by op: StaticString) {
+        guard measuring == 0 else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         entries["\(op)", default: Entry(op: "\(op)")].forwardSeconds += Double(now &- lastOutput) / 1e9
         entries["\(op)"]!.calls += 1

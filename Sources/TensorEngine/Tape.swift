@@ -59,6 +59,38 @@ extension Tensor {
         gradient!.withUnsafeMutableBufferPointer { body($0) }
     }
 
+    /// Adds `value(i)` to every value i of this tensor's gradient, split across the engine's threads. A gradient
+    /// made here is written directly: no zeroing pass first, no read of zeros.
+    @inline(__always)
+    func accumulateGradient(elementwise value: (Int) -> Float) {
+        guard requiresGradient else { return }
+        if gradient == nil {
+            gradient = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                let d = buffer.baseAddress!
+                Parallel.forEach(count, grain: Parallel.elementGrain) { range in for i in range { d[i] = value(i) } }
+                initialized = count
+            }
+        } else {
+            gradient!.withUnsafeMutableBufferPointer { buffer in
+                let d = buffer.baseAddress!
+                Parallel.forEach(count, grain: Parallel.elementGrain) { range in for i in range { d[i] += value(i) } }
+            }
+        }
+    }
+
+    /// `accumulateGradient` for a contribution made by a BLAS product: `body` gets the gradient and the β to
+    /// pass, 0 when the gradient is new (its buffer is not zeroed first: β = 0 overwrites it entirely), 1 when
+    /// it adds to an existing one.
+    @inline(__always)
+    func accumulateGradientByProduct(_ body: (UnsafeMutablePointer<Float>, _ beta: Float) -> Void) {
+        guard requiresGradient else { return }
+        if gradient == nil {
+            gradient = productBuffer(count: count) { body($0, 0) }
+        } else {
+            gradient!.withUnsafeMutableBufferPointer { body($0.baseAddress!, 1) }
+        }
+    }
+
     /// Back-propagates from this scalar (or, with `seed`, from any tensor given d(loss)/d(self)).
     ///
     /// Gradients of leaves (parameters) accumulate across calls until `zeroGradient()`; intermediate

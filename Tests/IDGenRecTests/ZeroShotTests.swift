@@ -87,7 +87,9 @@ final class ZeroShotTests: XCTestCase {
         // Recommendations come from the unseen catalogue; its items, not the run's, make a history.
         let history = ["t-gale-shoe", "t-gale-boot"]
         let list = try session.recommend(histories: [history], in: served.catalogue, count: 3)[0]
-        XCTAssertTrue(list.allSatisfy { served.catalogue.items[$0.item].id.hasPrefix("t-gale-") }, "\(list)")
+        // The history's brand continues: first, and in most of the top 3.
+        let continued = list.map { served.catalogue.items[$0.item].id.hasPrefix("t-gale-") }
+        XCTAssertTrue(continued[0] && continued.filter { $0 }.count >= 2, "\(list.map { served.catalogue.items[$0.item].id })")
         XCTAssertThrowsError(try session.recommend(histories: [["s-gale-mug"]], in: served.catalogue, count: 3)) {
             XCTAssertTrue("\($0)".contains("unknown item \"s-gale-mug\": it is not in the catalogue kitchen"), "\($0)")
         }

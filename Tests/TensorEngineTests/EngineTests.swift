@@ -66,6 +66,27 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(variance.squareRoot(), 2, accuracy: 0.05)
     }
 
+    func testDropoutDropsItsRateTheSameWayOnAnyThreadCountAndTheFusedOpsMatchTheirParts() {
+        let x = Tensor.normal(shape: [300_001], standardDeviation: 1, random: RandomSource(seed: 3))
+        let y = Tensor.normal(shape: [300_001], standardDeviation: 1, random: RandomSource(seed: 4))
+        let dropped = x.dropout(rate: 0.1, random: RandomSource(seed: 9)).scalars
+        let zeros = dropped.filter { $0 == 0 }.count
+        XCTAssertEqual(Double(zeros) / Double(x.count), 0.1, accuracy: 0.003)
+        for (kept, original) in zip(dropped, x.scalars) where kept != 0 { XCTAssertEqual(kept, original / 0.9, accuracy: 1e-5) }
+
+        let threads = Parallel.threadCount
+        defer { Parallel.setThreadCount(threads) }
+        Parallel.setThreadCount(1)
+        XCTAssertEqual(x.dropout(rate: 0.1, random: RandomSource(seed: 9)).scalars, dropped)
+        Parallel.setThreadCount(3)
+        XCTAssertEqual(x.dropout(rate: 0.1, random: RandomSource(seed: 9)).scalars, dropped)
+
+        XCTAssertEqual(x.reluDropout(rate: 0.1, random: RandomSource(seed: 9)).scalars,
+                       x.relu().dropout(rate: 0.1, random: RandomSource(seed: 9)).scalars)
+        XCTAssertEqual(Tensor.residual(x, plusDropout: y, rate: 0.1, random: RandomSource(seed: 9)).scalars,
+                       (x + y.dropout(rate: 0.1, random: RandomSource(seed: 9))).scalars)
+    }
+
     func testBLASReportsItsKernels() {
         XCTAssertFalse(BLAS.shared.description.isEmpty, BLAS.summary)
         XCTAssertTrue(BLAS.summary.contains("engine threads"))

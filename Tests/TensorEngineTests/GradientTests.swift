@@ -18,6 +18,11 @@ final class GradientTests: XCTestCase {
 
     func testDropoutWithFixedMask() {
         assertGradientsMatch([randomTensor([4, 8], seed: 7)]) { $0[0].dropout(rate: 0.3, random: RandomSource(seed: 5)) }
+        let x = Tensor(shape: [2, 5], scalars: [-1.3, -0.4, 0.3, 0.9, 2.1, -2.2, 0.6, -0.7, 1.4, 0.2])
+        assertGradientsMatch([x]) { $0[0].reluDropout(rate: 0.3, random: RandomSource(seed: 5)) }
+        assertGradientsMatch([randomTensor([4, 8], seed: 21), randomTensor([4, 8], seed: 22)]) {
+            Tensor.residual($0[0], plusDropout: $0[1], rate: 0.3, random: RandomSource(seed: 5))
+        }
     }
 
     func testReductions() {
@@ -27,6 +32,8 @@ final class GradientTests: XCTestCase {
 
     func testLinear() {
         assertGradientsMatch([randomTensor([2, 3, 4], seed: 10), randomTensor([5, 4], seed: 11)]) { $0[0].linear($0[1]) }
+        // Used twice: the first contribution makes the gradients (β = 0), the second adds to them.
+        assertGradientsMatch([randomTensor([2, 3, 4], seed: 23), randomTensor([5, 4], seed: 24)]) { $0[0].linear($0[1]) + $0[0].linear($0[1]) }
     }
 
     func testMatmulVariants() {

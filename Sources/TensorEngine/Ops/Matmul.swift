@@ -1,6 +1,16 @@
 // Matrix products, always through BLAS.
 // Legend: N = rows (batch × time flattened), I = input features, O = output features.
 
+/// A new buffer of `count` values written entirely by `body`, never zeroed first: a BLAS product with β = 0
+/// ignores what C held, so zeroing it would be a wasted pass over memory.
+@inline(__always)
+func productBuffer(count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        if count > 0 { body(buffer.baseAddress!) }
+        initialized = count
+    }
+}
+
 extension Tensor {
     /// x Wᵀ for x (..., I) and a weight (O, I) stored as transformers stores `nn.Linear` (no bias: T5 has none).
     public func linear(_ weight: Tensor) -> Tensor {
@@ -9,31 +19,30 @@ extension Tensor {
         precondition(shape.last == inFeatures, "linear: input \(shape) does not end in \(inFeatures)")
         let x = self
         let n = count / inFeatures
-        var out = [Float](repeating: 0, count: n * outFeatures)
-        x.scalars.withUnsafeBufferPointer { a in
-            weight.scalars.withUnsafeBufferPointer { w in
-                out.withUnsafeMutableBufferPointer { c in
+        let out = productBuffer(count: n * outFeatures) { c in
+            x.scalars.withUnsafeBufferPointer { a in
+                weight.scalars.withUnsafeBufferPointer { w in
                     BLAS.shared.parallelGemm(transposeA: false, transposeB: true, m: n, n: outFeatures, k: inFeatures,
                                      a: a.baseAddress!, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
-                                     c: c.baseAddress!, ldc: outFeatures)
+                                     c: c, ldc: outFeatures)
                 }
             }
         }
         return .result(shape: Array(shape.dropLast()) + [outFeatures], scalars: out, inputs: [x, weight]) { g in
             // dX (N, I) += dY (N, O) · W (O, I)
-            x.accumulateGradient { dX in
+            x.accumulateGradientByProduct { dX, beta in
                 weight.scalars.withUnsafeBufferPointer { w in
                     BLAS.shared.parallelGemm(transposeA: false, transposeB: false, m: n, n: inFeatures, k: outFeatures,
                                      a: g.baseAddress!, lda: outFeatures, b: w.baseAddress!, ldb: inFeatures,
-                                     beta: 1, c: dX.baseAddress!, ldc: inFeatures)
+                                     beta: beta, c: dX, ldc: inFeatures)
                 }
             }
             // dW (O, I) += dYᵀ (O, N) · X (N, I)
-            weight.accumulateGradient { dW in
+            weight.accumulateGradientByProduct { dW, beta in
                 x.scalars.withUnsafeBufferPointer { a in
                     BLAS.shared.parallelGemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: n,
                                      a: g.baseAddress!, lda: outFeatures, b: a.baseAddress!, ldb: inFeatures,
-                                     beta: 1, c: dW.baseAddress!, ldc: inFeatures)
+                                     beta: beta, c: dW, ldc: inFeatures)
                 }
             }
         }
@@ -52,22 +61,21 @@ extension Tensor {
         let bBatched = b.shape.count > 2
         precondition(!bBatched || b.count / (bRows * bColumns) == batch, "matmul: batch sizes of \(a.shape) and \(b.shape) differ")
         let bStride = bBatched ? bRows * bColumns : 0
-        var out = [Float](repeating: 0, count: batch * m * n)
-        a.scalars.withUnsafeBufferPointer { pa in
-            b.scalars.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { pc in
+        let out = productBuffer(count: batch * m * n) { pc in
+            a.scalars.withUnsafeBufferPointer { pa in
+                b.scalars.withUnsafeBufferPointer { pb in
                     if !bBatched && !transposeB {
                         // One product for the whole batch: (batch·M, K) × (K, N).
                         BLAS.shared.parallelGemm(transposeA: false, transposeB: false, m: batch * m, n: n, k: k,
                                          a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: bColumns,
-                                         c: pc.baseAddress!, ldc: n)
+                                         c: pc, ldc: n)
                         return
                     }
                     for i in 0..<batch {
                         BLAS.shared.parallelGemm(transposeA: false, transposeB: transposeB, m: m, n: n, k: k,
                                          a: pa.baseAddress! + i * m * k, lda: k,
                                          b: pb.baseAddress! + i * bStride, ldb: bColumns,
-                                         c: pc.baseAddress! + i * m * n, ldc: n)
+                                         c: pc + i * m * n, ldc: n)
                     }
                 }
             }

@@ -18,11 +18,12 @@ public final class AdamW {
         secondMoments = firstMoments
     }
 
-    /// One update from the parameters' accumulated gradients (parameters without a gradient are left alone).
+    /// One update from the parameters' accumulated gradients (parameters without a gradient are left alone):
+    /// one pass over each parameter, its moments and its gradient, split across the engine's threads.
     public func update() {
         step += 1
-        let correction1 = 1 - powf(beta1, Float(step)), correction2 = 1 - powf(beta2, Float(step))
         let (lr, b1, b2, eps) = (learningRate, beta1, beta2, epsilon)
+        let inverseCorrection1 = 1 / (1 - powf(beta1, Float(step))), inverseCorrection2 = 1 / (1 - powf(beta2, Float(step)))
         let decay = 1 - learningRate * weightDecay
         for (index, parameter) in parameters.enumerated() {
             guard let gradient = parameter.gradient else { continue }
@@ -30,11 +31,13 @@ public final class AdamW {
                 firstMoments[index].withUnsafeMutableBufferPointer { m in
                     secondMoments[index].withUnsafeMutableBufferPointer { v in
                         parameter.withUnsafeMutableScalars { p in
-                            for i in 0..<p.count {
-                                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                                let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + eps)
-                                p[i] = p[i] * decay - lr * update
+                            Parallel.forEach(p.count, grain: Parallel.elementGrain) { range in
+                                for i in range {
+                                    let mi = b1 * m[i] + (1 - b1) * g[i], vi = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                                    m[i] = mi
+                                    v[i] = vi
+                                    p[i] = p[i] * decay - lr * (mi * inverseCorrection1) / ((vi * inverseCorrection2).squareRoot() + eps)
+                                }
                             }
                         }
                     }

@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Users decoded.") var users = 8
     @Option(help: "Timed training steps.") var steps = 5
     @Option(help: "What to time.") var only: Measurement = .all
-    @Flag(help: "After the train step, one JSON line per op: its forward and backward seconds per step and share of the step.")
+    @Flag(help: "After each measurement, one JSON line per op or stage: its forward and backward seconds per repetition and share of the time.")
     var profile = false
 
     func validate() throws {
@@ -70,6 +70,7 @@ struct BenchCommand: ParsableCommand {
         start = Date()
         for input in inputs { _ = try model.generate(inputs: [input], configuration: configuration, constraint: constraint) }
         let single = Date().timeIntervalSince(start) / Double(users)
+        defer { if profile { try? printProfile(of: "constrained_beam_search", repetitions: 1) { _ = try model.generate(inputs: inputs, configuration: configuration, constraint: constraint) } } }
         try printJSONLine(["anchor": "swift", "what": "constrained_beam_search", "config": config.rawValue, "items": items, "beams": beams, "src": src,
                    "users": users, "ms_per_user": round2(batched * 1000), "users_per_s": round2(1 / batched),
                    "ms_per_user_one_at_a_time": round2(single * 1000), "threads": threads])
@@ -92,7 +93,7 @@ struct BenchCommand: ParsableCommand {
         for _ in 0..<steps { step() }
         let seconds = Date().timeIntervalSince(start) / Double(steps)
         let gflops = c.trainingFLOPs(batch: batch, sourceLength: src, targetLength: tgt) / seconds / 1e9
-        defer { if profile { try? printProfile(steps: steps, step: step) } }
+        defer { if profile { try? printProfile(of: "train_step", repetitions: steps, step) } }
         try printJSONLine(["anchor": "swift", "what": "train_step", "config": config.rawValue, "params": model.parameterCount, "batch": batch, "src": src, "tgt": tgt,
                    "s_per_step": round4(seconds), "examples_per_s": round2(Double(batch) / seconds),
                    "tokens_per_s": round2(Double(batch * (src + tgt)) / seconds), "gflops_per_s": round2(gflops),
@@ -101,18 +102,23 @@ struct BenchCommand: ParsableCommand {
 }
 
 extension BenchCommand {
-    /// Times `steps` more steps op by op (kept apart from the timed ones: the profile's clock reads cost a little).
-    func printProfile(steps: Int, step: () -> Void) throws {
+    /// Runs `work` `repetitions` more times op by op (apart from the timed runs: the profile's clock reads cost a
+    /// little) and prints one line per op or stage of `measurement`: calls, forward and backward seconds per
+    /// repetition, share of the time.
+    func printProfile(of measurement: String, repetitions: Int, _ work: () throws -> Void) throws {
         OpProfile.isOn = true
+        defer { OpProfile.isOn = false }
         OpProfile.reset()
         let start = Date()
-        for _ in 0..<steps { step() }
+        for _ in 0..<repetitions { try work() }
         let total = Date().timeIntervalSince(start)
         OpProfile.isOn = false
         for entry in OpProfile.report {
-            try printJSONLine(["anchor": "swift", "what": "profile", "config": config.rawValue, "op": entry.op, "calls_per_step": entry.calls / steps,
-                               "forward_s": round4(entry.forwardSeconds / Double(steps)), "backward_s": round4(entry.backwardSeconds / Double(steps)),
-                               "share_of_step": round4((entry.forwardSeconds + entry.backwardSeconds) / total)])
+            try printJSONLine(["anchor": "swift", "what": "profile", "of": measurement, "config": config.rawValue, "op": entry.op,
+                               "calls_per_repetition": entry.calls / repetitions,
+                               "forward_s": round4(entry.forwardSeconds / Double(repetitions)),
+                               "backward_s": round4(entry.backwardSeconds / Double(repetitions)),
+                               "share": round4((entry.forwardSeconds + entry.backwardSeconds) / total)])
         }
     }
 }

@@ -1,0 +1,106 @@
+// Inverted dropout, alone and fused with the passes it follows in T5 (ReLU, the residual addition), so that a
+// training step makes one pass over each activation instead of two.
+
+/// Which values dropout keeps, one byte each (1 kept, 0 dropped). Blocks of the mask draw from their own
+/// streams, seeded from one draw of the model's stream, so the mask is the same whatever the thread count.
+/// Each 64-bit draw decides four values (16 bits each, so rates resolve to 1/65,536).
+struct DropoutMask {
+    let kept: [UInt8]
+    /// 1/(1 - rate): what kept values are multiplied by.
+    let scale: Float
+
+    init(count: Int, rate: Float, random: RandomSource) {
+        precondition(rate > 0 && rate < 1, "dropout rate must be in (0, 1), got \(rate)")
+        scale = 1 / (1 - rate)
+        let threshold = UInt64((Double(rate) * 65_536).rounded()), seed = random.next(), block = 1 << 14
+        kept = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+            let o = out.baseAddress!
+            Parallel.forEach((count + block - 1) / block, grain: 2) { blocks in
+                for b in blocks {
+                    let stream = RandomSource(seed: seed &+ UInt64(b) &* 0x9E37_79B9_7F4A_7C15)
+                    var i = b * block
+                    let end = min(count, i + block)
+                    while i < end {
+                        var bits = stream.next()
+                        for _ in 0..<min(4, end - i) {
+                            o[i] = bits & 0xFFFF >= threshold ? 1 : 0
+                            bits >>= 16
+                            i += 1
+                        }
+                    }
+                }
+            }
+            initialized = count
+        }
+    }
+
+    /// The mask as multipliers: 0 or `scale` (attention applies it inside its own kernel).
+    var multipliers: [Float] {
+        let scale = scale
+        return kept.map { Float($0) * scale }
+    }
+}
+
+/// out[i] = f(i) over a new buffer of `count` values, split across threads for large arrays.
+@inline(__always)
+private func generated(_ count: Int, _ f: (Int) -> Float) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { out, initialized in
+        let o = out.baseAddress!
+        Parallel.forEach(count, grain: Parallel.elementGrain) { range in
+            for i in range { o[i] = f(i) }
+        }
+        initialized = count
+    }
+}
+
+extension Tensor {
+    /// Inverted dropout: zeroes each value with probability `rate` and scales the rest by 1/(1-rate).
+    /// The identity when `rate` is 0.
+    public func dropout(rate: Float, random: RandomSource) -> Tensor {
+        guard rate > 0 else { return self }
+        let x = self, mask = DropoutMask(count: count, rate: rate, random: random), scale = mask.scale
+        let out = x.scalars.withUnsafeBufferPointer { v in
+            mask.kept.withUnsafeBufferPointer { m in generated(count) { i in v[i] * (Float(m[i]) * scale) } }
+        }
+        return .result(shape: shape, scalars: out, inputs: [x]) { g in
+            mask.kept.withUnsafeBufferPointer { m in x.accumulateGradient { i in g[i] * (Float(m[i]) * scale) } }
+        }
+    }
+
+    /// dropout(max(0, x)) in one pass (T5's ReLU feed-forward): ReLU's output is never stored.
+    public func reluDropout(rate: Float, random: RandomSource) -> Tensor {
+        guard rate > 0 else { return relu() }
+        let x = self, mask = DropoutMask(count: count, rate: rate, random: random), scale = mask.scale
+        let out = x.scalars.withUnsafeBufferPointer { v in
+            mask.kept.withUnsafeBufferPointer { m in generated(count) { i in max(v[i], 0) * (Float(m[i]) * scale) } }
+        }
+        return .result(shape: shape, scalars: out, inputs: [x]) { g in
+            x.scalars.withUnsafeBufferPointer { v in
+                mask.kept.withUnsafeBufferPointer { m in
+                    x.accumulateGradient { i in (v[i] > 0 ? g[i] : 0) * (Float(m[i]) * scale) }
+                }
+            }
+        }
+    }
+
+    /// x + dropout(y) in one pass: a residual connection around a sublayer's output `y`.
+    public static func residual(_ x: Tensor, plusDropout y: Tensor, rate: Float, random: RandomSource) -> Tensor {
+        guard rate > 0 else { return x + y }
+        precondition(x.shape == y.shape, "residual: shapes \(x.shape) and \(y.shape) differ")
+        let mask = DropoutMask(count: y.count, rate: rate, random: random), scale = mask.scale
+        let out = x.scalars.withUnsafeBufferPointer { a in
+            y.scalars.withUnsafeBufferPointer { b in
+                mask.kept.withUnsafeBufferPointer { m in generated(x.count) { i in a[i] + b[i] * (Float(m[i]) * scale) } }
+            }
+        }
+        return .result(shape: x.shape, scalars: out, inputs: [x, y]) { g in
+            x.accumulateGradient { i in g[i] }
+            mask.kept.withUnsafeBufferPointer { m in y.accumulateGradient { i in g[i] * (Float(m[i]) * scale) } }
+        }
+    }
+
+    /// 0 with probability `rate`, else 1/(1-rate), as multipliers (for attention's probabilities).
+    static func dropoutMask(count: Int, rate: Float, random: RandomSource) -> [Float] {
+        DropoutMask(count: count, rate: rate, random: random).multipliers
+    }
+}
