@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import TensorEngine
 
 /// What to extract from one row of logits: which logits row, which tokens may be chosen (nil: all), and whether
 /// end-of-sequence is forbidden (minimum length not reached).
@@ -209,35 +210,11 @@ enum RowScoring {
         let shiftVector = SIMD8<Float>(repeating: shift)
         var sums = SIMD8<Float>(repeating: 0)
         for index in 0..<vectorCount {
-            sums += exponential(raw.loadUnaligned(fromByteOffset: index * 32, as: SIMD8<Float>.self) - shiftVector)
+            sums += VectorMath.exp(raw.loadUnaligned(fromByteOffset: index * 32, as: SIMD8<Float>.self) - shiftVector)
         }
         var sum = sums.sum()
         for index in (vectorCount * 8)..<block.count { sum += Foundation.exp(block[index] - shift) }
         return sum
-    }
-
-    /// `exp` of eight lanes at once (Cephes' single-precision scheme: range reduction by ln 2 split in two parts,
-    /// a degree-5 polynomial), within 2 ulp for the non-positive arguments used here; arguments below -87.3 give
-    /// about 1e-38 rather than a subnormal. Rounding to an integer uses the 1.5 × 2^23 shifter and plain float
-    /// arithmetic: Swift's generic SIMD rounding and conversions are not vectorised and cost ten times more.
-    @inline(__always)
-    static func exponential(_ argument: SIMD8<Float>) -> SIMD8<Float> {
-        let x = pointwiseMax(argument, SIMD8(repeating: -87.33654))
-        let shifter = SIMD8<Float>(repeating: 12_582_912)
-        let shifted = x * 1.44269504088896341 + shifter
-        let n = shifted - shifter
-        var r = x - n * 0.693359375
-        r = r + n * 2.12194440e-4
-        let r2 = r * r
-        var p = SIMD8<Float>(repeating: 1.9875691500e-4)
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        p = p * r2 + r + 1
-        let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(shifter, to: SIMD8<Int32>.self)
-        return p * unsafeBitCast((integer &+ 127) &<< 23, to: SIMD8<Float>.self)
     }
 }
 

@@ -87,6 +87,47 @@ final class EngineTests: XCTestCase {
                        (x + y.dropout(rate: 0.1, random: RandomSource(seed: 9))).scalars)
     }
 
+    func testVectorExponentialStaysWithinTwoULPOfLibm() {
+        var worst: Float = 0
+        for step in 0...20_000 {
+            let x = -87 * Float(step) / 20_000
+            let fast = VectorMath.exp(SIMD8(repeating: x))[0], exact = Foundation.exp(x)
+            worst = max(worst, abs(fast - exact) / exact.ulp)
+        }
+        XCTAssertLessThanOrEqual(worst, 2)
+        XCTAssertEqual(VectorMath.exp(SIMD8(repeating: -.infinity))[0], 0)
+        var row: [Float] = [0, -1, -.infinity, 2, -3, 0.5, -0.25, 1, -2, 4, -.infinity]
+        let sum = VectorMath.exponentiate(&row, count: row.count, shift: 4)
+        XCTAssertEqual(sum, row.reduce(0, +), accuracy: 1e-6)
+        XCTAssertEqual(row[2], 0)
+        XCTAssertEqual(row[9], 1)
+    }
+
+    /// Rows that share keys and values (the beams of one input while decoding) are attended in one product per run
+    /// of rows and head; the result is what attending each row over its own copy of the keys gives.
+    func testSharedKeysAttentionMatchesAttendingEachRowAlone() {
+        let (rows, inputs, keys, heads, headWidth) = (5, 2, 7, 2, 4)
+        let width = heads * headWidth
+        let random = RandomSource(seed: 11)
+        let query = Tensor.normal(shape: [rows, 1, width], standardDeviation: 1, random: random).scalars
+        let key = Tensor.normal(shape: [inputs, keys, width], standardDeviation: 1, random: random).scalars
+        let value = Tensor.normal(shape: [inputs, keys, width], standardDeviation: 1, random: random).scalars
+        let rowInput = [0, 0, 0, 1, 1]
+        let padding = [true, true, true, true, true, false, false, true, true, true, true, true, true, true]
+        func attend(keys k: [Float], values v: [Float], padding: [Bool], rowInput: [Int]?) -> [Float] {
+            let geometry = AttentionGeometry(batch: rows, queryLength: 1, keyLength: keys, heads: heads, headWidth: headWidth, keyValueRow: rowInput)
+            var probabilities = [Float](repeating: 0, count: rows * heads * keys), out = [Float](repeating: 0, count: rows * width)
+            Attention.forward(query: query, key: k, value: v, bias: nil, mask: AttentionMask(keyPadding: padding), geometry: geometry,
+                              probabilities: &probabilities, output: &out)
+            return out
+        }
+        let shared = attend(keys: key, values: value, padding: padding, rowInput: rowInput)
+        let perRow = { (x: [Float]) in rowInput.flatMap { x[($0 * keys * width)..<(($0 + 1) * keys * width)] } }
+        let alone = attend(keys: perRow(key), values: perRow(value),
+                           padding: rowInput.flatMap { padding[($0 * keys)..<(($0 + 1) * keys)] }, rowInput: nil)
+        for (a, b) in zip(shared, alone) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+    }
+
     func testBLASReportsItsKernels() {
         XCTAssertFalse(BLAS.shared.description.isEmpty, BLAS.summary)
         XCTAssertTrue(BLAS.summary.contains("engine threads"))

@@ -51,6 +51,10 @@ public enum Attention {
         dropoutScale: UnsafePointer<Float>? = nil,
         probabilities: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
     ) {
+        if g.queryLength == 1, bias == nil, dropoutScale == nil, !mask.causal, let keyValueRow = g.keyValueRow {
+            return sharedKeysForward(query: query, key: key, value: value, mask: mask, geometry: g, keyValueRow: keyValueRow,
+                                     probabilities: probabilities, output: output)
+        }
         let (tq, tk, hd, dh) = (g.queryLength, g.keyLength, g.width, g.headWidth)
         let causalShift = tk - tq
         // (batch row, head) pairs are independent: split them across threads, one BLAS call each.
@@ -70,18 +74,7 @@ public enum Attention {
                 for i in 0..<tq {
                     let row = p + i * tk
                     if let bias { let br = bias + (h * tq + i) * tk; for j in 0..<tk { row[j] += br[j] } }
-                    let limit = mask.causal ? min(tk, i + causalShift + 1) : tk
-                    var maximum = -Float.infinity
-                    for j in 0..<limit where mask.keyPadding?[kv * tk + j] ?? true { maximum = max(maximum, row[j]) }
-                    var total: Float = 0
-                    for j in 0..<tk {
-                        let visible = j < limit && (mask.keyPadding?[kv * tk + j] ?? true) && maximum > -.infinity
-                        let e = visible ? expf(row[j] - maximum) : 0
-                        row[j] = e
-                        total += e
-                    }
-                    let inverse: Float = total > 0 ? 1 / total : 0
-                    for j in 0..<tk { row[j] *= inverse }
+                    softmax(row, count: tk, visible: mask.causal ? min(tk, i + causalShift + 1) : tk, mask: mask, keyRow: kv)
                 }
                 // output (Tq, Dh) = P (Tq, Tk) · V (Tk, Dh), P with dropout applied when training.
                 var source = UnsafePointer(p)
@@ -92,6 +85,58 @@ public enum Attention {
                 }
                 BLAS.shared.gemm(transposeA: false, transposeB: false, m: tq, n: dh, k: tk,
                                  a: source, lda: tk, b: v, ldb: hd, c: output + b * tq * hd + h * dh, ldc: hd)
+            }
+        }
+    }
+}
+
+extension Attention {
+    /// Softmax over a row of scores in place: keys at or past `visible`, and keys the mask pads out, get 0.
+    @inline(__always)
+    static func softmax(_ row: UnsafeMutablePointer<Float>, count tk: Int, visible limit: Int, mask: AttentionMask, keyRow kv: Int) {
+        // Keys the query may not see score minus infinity, which the exponential turns into 0.
+        for j in limit..<tk { row[j] = -.infinity }
+        if let padding = mask.keyPadding {
+            for j in 0..<limit where !padding[kv * tk + j] { row[j] = -.infinity }
+        }
+        var maximum = -Float.infinity
+        for j in 0..<limit { maximum = max(maximum, row[j]) }
+        guard maximum > -.infinity else { return row.update(repeating: 0, count: tk) }
+        let total = VectorMath.exponentiate(row, count: tk, shift: maximum)
+        let inverse: Float = total > 0 ? 1 / total : 0
+        for j in 0..<tk { row[j] *= inverse }
+    }
+
+    /// One query position per row, rows that share keys and values in runs (the beams of one input in cross-attention
+    /// while decoding): each run and head is one product of all its rows' queries, not one product per row.
+    static func sharedKeysForward(
+        query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>, mask: AttentionMask,
+        geometry g: AttentionGeometry, keyValueRow: [Int],
+        probabilities: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+    ) {
+        let (tk, hd, dh, heads) = (g.keyLength, g.width, g.headWidth, g.heads)
+        guard g.batch > 0 else { return }
+        var runs: [Range<Int>] = []
+        var start = 0
+        for b in 1...g.batch where b == g.batch || keyValueRow[b] != keyValueRow[start] {
+            runs.append(start..<b)
+            start = b
+        }
+        Parallel.forEach(runs.count * heads, grain: max(1, 4096 / max(tk * dh, 1))) { pairs in
+            for pair in pairs {
+                let (run, h) = (runs[pair / heads], pair % heads)
+                let kv = keyValueRow[run.lowerBound]
+                // Row b's head h: its query at b·HD + h·Dh, its probabilities at (b·H + h)·Tk.
+                let p = probabilities + (run.lowerBound * heads + h) * tk
+                let k = key + kv * g.keyValueBatchStride + h * dh
+                let v = value + kv * g.keyValueBatchStride + h * dh
+                // scores (rows, Tk) = Q (rows, Dh) · Kᵀ (Dh, Tk)
+                BLAS.shared.gemm(transposeA: false, transposeB: true, m: run.count, n: tk, k: dh,
+                                 a: query + run.lowerBound * hd + h * dh, lda: hd, b: k, ldb: hd, c: p, ldc: heads * tk)
+                for r in 0..<run.count { softmax(p + r * heads * tk, count: tk, visible: tk, mask: mask, keyRow: kv) }
+                // output (rows, Dh) = P (rows, Tk) · V (Tk, Dh)
+                BLAS.shared.gemm(transposeA: false, transposeB: false, m: run.count, n: dh, k: tk,
+                                 a: p, lda: heads * tk, b: v, ldb: hd, c: output + run.lowerBound * hd + h * dh, ldc: hd)
             }
         }
     }

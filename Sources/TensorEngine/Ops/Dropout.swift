@@ -37,7 +37,7 @@ struct DropoutMask {
     /// The mask as multipliers: 0 or `scale` (attention applies it inside its own kernel).
     var multipliers: [Float] {
         let scale = scale
-        return kept.map { Float($0) * scale }
+        return kept.withUnsafeBufferPointer { m in generated(m.count) { i in Float(m[i]) * scale } }
     }
 }
 
@@ -76,9 +76,7 @@ extension Tensor {
         }
         return .result(shape: shape, scalars: out, inputs: [x]) { g in
             x.scalars.withUnsafeBufferPointer { v in
-                mask.kept.withUnsafeBufferPointer { m in
-                    x.accumulateGradient { i in (v[i] > 0 ? g[i] : 0) * (Float(m[i]) * scale) }
-                }
+                mask.kept.withUnsafeBufferPointer { m in x.accumulateGradient { i in (v[i] > 0 ? g[i] : 0) * (Float(m[i]) * scale) } }
             }
         }
     }

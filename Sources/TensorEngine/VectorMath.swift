@@ -1,0 +1,52 @@
+/// Vectorised math over float lanes, for the passes where a call to libm per element would dominate (softmax in
+/// attention, the log-sum-exp over a vocabulary).
+public enum VectorMath {
+    /// `exp` of eight lanes at once (Cephes' single-precision scheme: range reduction by ln 2 split in two parts,
+    /// a degree-5 polynomial), within 2 ulp of libm's `expf` for the non-positive arguments softmax uses;
+    /// arguments below -87.3 (minus infinity included) give exactly 0 rather than a subnormal. Rounding to an
+    /// integer uses the 1.5 × 2^23 shifter and plain float arithmetic: Swift's generic SIMD rounding and
+    /// conversions are not vectorised and cost ten times more.
+    @inlinable @inline(__always)
+    public static func exp(_ argument: SIMD8<Float>) -> SIMD8<Float> {
+        let lowest = SIMD8<Float>(repeating: -87.33654)
+        let x = pointwiseMax(argument, lowest)
+        let shifter = SIMD8<Float>(repeating: 12_582_912)
+        let shifted = x * 1.44269504088896341 + shifter
+        let n = shifted - shifter
+        var r = x - n * 0.693359375
+        r = r + n * 2.12194440e-4
+        let r2 = r * r
+        var p = SIMD8<Float>(repeating: 1.9875691500e-4)
+        p = p * r + 1.3981999507e-3
+        p = p * r + 8.3334519073e-3
+        p = p * r + 4.1665795894e-2
+        p = p * r + 1.6666665459e-1
+        p = p * r + 5.0000001201e-1
+        p = p * r2 + r + 1
+        let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(shifter, to: SIMD8<Int32>.self)
+        let result = p * unsafeBitCast((integer &+ 127) &<< 23, to: SIMD8<Float>.self)
+        return result.replacing(with: 0, where: argument .< lowest)
+    }
+
+    /// row[j] = exp(row[j] - shift) for every j of the row; returns their sum. Entries of minus infinity become 0.
+    @inlinable
+    public static func exponentiate(_ row: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
+        let raw = UnsafeMutableRawPointer(row)
+        let vectorCount = count / 8
+        let shiftVector = SIMD8<Float>(repeating: shift)
+        var sums = SIMD8<Float>(repeating: 0)
+        for index in 0..<vectorCount {
+            let values = exp(raw.loadUnaligned(fromByteOffset: index * 32, as: SIMD8<Float>.self) - shiftVector)
+            raw.storeBytes(of: values, toByteOffset: index * 32, as: SIMD8<Float>.self)
+            sums += values
+        }
+        var sum = sums.sum()
+        for index in (vectorCount * 8)..<count {
+            var tail = SIMD8<Float>(repeating: -.infinity)
+            tail[0] = row[index] - shift
+            row[index] = exp(tail)[0]
+            sum += row[index]
+        }
+        return sum
+    }
+}
