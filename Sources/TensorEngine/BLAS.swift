@@ -166,7 +166,7 @@ extension BLAS {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         let splitRows = m >= n
-        let grain = max(1, (1 << 18) / max(1, (splitRows ? n : m) * k))   // at least ~256k multiply-adds a thread
+        let grain = max(1, (1 << 20) / max(1, (splitRows ? n : m) * k))   // at least ~1M multiply-adds a thread
         Parallel.forEach(splitRows ? m : n, grain: max(grain, 16)) { part in
             if splitRows {
                 // Rows of C come from rows of op(A).

@@ -49,8 +49,11 @@ public enum Parallel {
         typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
         let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-        let trimThreshold: Int32 = -1, mmapThreshold: Int32 = -3   // M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
+        let trimThreshold: Int32 = -1, mmapThreshold: Int32 = -3, mmapMaximum: Int32 = -4   // M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_MMAP_MAX
         _ = mallopt(mmapThreshold, 32 << 20)   // glibc's largest allowed value on 64-bit systems
+        // Above that threshold glibc would still map every buffer afresh (t5-small's feed-forward activations are
+        // 33.5 MB): no mapping at all keeps those in the heap too, reused step after step instead of faulted in.
+        _ = mallopt(mmapMaximum, 0)
         _ = mallopt(trimThreshold, Int32.max)
         #endif
     }

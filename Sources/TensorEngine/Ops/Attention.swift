@@ -163,8 +163,9 @@ extension Tensor {
         if dropoutRate > 0, let random {
             dropoutScale = Tensor.dropoutMask(count: batch * heads * tq * tk, rate: dropoutRate, random: random)
         }
-        var probabilities = [Float](repeating: 0, count: batch * heads * tq * tk)
-        var out = [Float](repeating: 0, count: batch * tq * hd)
+        // Both are written whole by the kernel (every pair's scores and context), so neither is zeroed first.
+        var probabilities = [Float](unsafeUninitializedCapacity: batch * heads * tq * tk) { _, n in n = batch * heads * tq * tk }
+        var out = [Float](unsafeUninitializedCapacity: batch * tq * hd) { _, n in n = batch * tq * hd }
         query.scalars.withUnsafeBufferPointer { q in
             key.scalars.withUnsafeBufferPointer { k in
                 value.scalars.withUnsafeBufferPointer { v in
