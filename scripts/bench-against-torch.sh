@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Times this engine and the PyTorch + transformers peer on the same work, interleaved, REPETITIONS times each
+# (default 3), then prints min / median / max per measurement and the ratio of the medians.
+# Raw JSON lines go to bench-raw.jsonl (each tagged with its repetition); run it on an otherwise idle machine.
+#
+# Usage: scripts/bench-against-torch.sh PATH/TO/torch_t5_anchor.py [REPETITIONS]
+set -euo pipefail
+
+peer=${1:?usage: scripts/bench-against-torch.sh PATH/TO/torch_t5_anchor.py [REPETITIONS]}
+repetitions=${2:-3}
+cd "$(dirname "$0")/.."
+swift build -c release --product idgenrec
+binary=$(swift build -c release --show-bin-path)/idgenrec
+raw=bench-raw.jsonl
+: > "$raw"
+for repetition in $(seq 1 "$repetitions"); do
+    for config in tiny small; do
+        "$binary" bench --config "$config" --threads 2 | sed "s/^{/{\"repetition\":$repetition,/" >> "$raw"
+        python3 "$peer" --config "$config" --threads 2 | sed "s/^{/{\"repetition\":$repetition,/" >> "$raw"
+    done
+done
+python3 - "$raw" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+def values(anchor, what, config, key):
+    return [r[key] for r in rows if r["anchor"].startswith(anchor) and r["what"] == what and r.get("config") == config]
+def spread(v):
+    return f"{min(v):g} / {statistics.median(v):g} / {max(v):g}"
+print("| config | what | this engine (min / median / max) | peer (min / median / max) | ratio of medians | share of the sgemm peak (median) |")
+print("| --- | --- | --- | --- | --- | --- |")
+for config in ("tiny", "small"):
+    ours, theirs = values("swift", "train_step", config, "examples_per_s"), values("torch", "train_step", config, "examples_per_s")
+    share = statistics.median(values("swift", "train_step", config, "share_of_peak"))
+    print(f"| {config} | train step, examples/s | {spread(ours)} | {spread(theirs)} | {statistics.median(ours) / statistics.median(theirs):.2f}x | {share:.1%} |")
+    ours, theirs = values("swift", "constrained_beam_search", config, "ms_per_user"), values("torch", "constrained_beam_search", config, "ms_per_user")
+    print(f"| {config} | constrained beam search, ms/user | {spread(ours)} | {spread(theirs)} | {statistics.median(theirs) / statistics.median(ours):.1f}x | |")
+peaks = [r["gflops_per_s"] for r in rows if r["what"] == "sgemm_peak"]
+print(f"\nsgemm peak measured by bench: {spread(peaks)} GFLOP/s")
+PY
