@@ -66,13 +66,13 @@ extension Tensor {
         guard requiresGradient else { return }
         if gradient == nil {
             gradient = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                let d = buffer.baseAddress!
+                guard let d = buffer.baseAddress else { return }
                 Parallel.forEach(count, grain: Parallel.elementGrain) { range in for i in range { d[i] = value(i) } }
                 initialized = count
             }
         } else {
             gradient!.withUnsafeMutableBufferPointer { buffer in
-                let d = buffer.baseAddress!
+                guard let d = buffer.baseAddress else { return }
                 Parallel.forEach(count, grain: Parallel.elementGrain) { range in for i in range { d[i] += value(i) } }
             }
         }

@@ -14,7 +14,7 @@ struct DropoutMask {
         scale = 1 / (1 - rate)
         let threshold = UInt64((Double(rate) * 65_536).rounded()), seed = random.next(), block = 1 << 14
         kept = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
-            let o = out.baseAddress!
+            guard let o = out.baseAddress else { return }   // nothing to draw for an empty tensor
             Parallel.forEach((count + block - 1) / block, grain: 2) { blocks in
                 for b in blocks {
                     let stream = RandomSource(seed: seed &+ UInt64(b) &* 0x9E37_79B9_7F4A_7C15)
@@ -45,7 +45,7 @@ struct DropoutMask {
 @inline(__always)
 private func generated(_ count: Int, _ f: (Int) -> Float) -> [Float] {
     [Float](unsafeUninitializedCapacity: count) { out, initialized in
-        let o = out.baseAddress!
+        guard let o = out.baseAddress else { return }
         Parallel.forEach(count, grain: Parallel.elementGrain) { range in
             for i in range { o[i] = f(i) }
         }

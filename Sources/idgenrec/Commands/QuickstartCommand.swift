@@ -16,7 +16,7 @@ struct QuickstartCommand: ParsableCommand {
     @Option(help: "SentencePiece model.") var tokenizer = "vocab/idgenrec-8k.model"
 
     /// Sized to finish in under 10 minutes on 2 cores: the whole method (warm start, two rounds of recommender
-    /// and ID phases) with the recommender settings of the Beauty recipe.
+    /// and ID phases) with the recommender settings of the Beauty recipe, and copy-friendly decoding.
     static var quickConfiguration: TrainingConfiguration {
         var configuration = TrainingConfiguration()
         configuration.rounds = 2
@@ -26,6 +26,8 @@ struct QuickstartCommand: ParsableCommand {
         configuration.recommenderSettings.maximumHistoryItems = 8
         configuration.recommenderSettings.maximumSourceTokens = 64
         configuration.recommenderSettings.lengthPenalty = 0
+        // Chosen on the sample's validation split (NDCG@10: 0 → .0108, 5 → .0176, 10 → .0212, 20 → .0227, 40 → .0226).
+        configuration.recommenderSettings.copyBonus = 20
         configuration.validationUsers = 0
         return configuration
     }
