@@ -68,6 +68,14 @@ final class UniqueIDAssignmentTests: XCTestCase {
         XCTAssertFalse(zip(tokens, tokens.dropFirst()).contains { $0 == $1 }, "\(twice) → \(tokens)")
     }
 
+    func testCanonicalFormDropsARunOfWordsThatRepeatsTheOneBefore() throws {
+        XCTAssertEqual(withoutRepeatedPhrases(["Oreal", "Paris", "Oreal", "Paris", "EverPure"]), ["Oreal", "Paris", "EverPure"])
+        XCTAssertEqual(withoutRepeatedPhrases(["Men", "men", "Care", "a", "b", "c", "a", "b", "c", "a", "b", "c"]), ["Men", "Care", "a", "b", "c"])
+        XCTAssertEqual(withoutRepeatedPhrases(["New", "York", "Times", "New", "York"]), ["New", "York", "Times", "New", "York"])
+        let tokenizer = try EndToEndTests.tokenizer(for: EndToEndTests.cyclicSplit(users: 10))
+        XCTAssertEqual(canonical("maple syrup maple syrup jar", tokenizer: tokenizer), "maple syrup jar")
+    }
+
     func testNormalisationStripsPunctuationAndSpacing() {
         XCTAssertEqual(UniqueIDAssignment.normalise("  Nail-lacquer,  “simmer” & shimmer! "), "Nail lacquer simmer shimmer")
         XCTAssertEqual(UniqueIDAssignment.normalise("!!!"), "")

@@ -97,9 +97,10 @@ public struct TitleWords: ItemIDSource {
 }
 
 /// An ID's normal form, spelled as the tokenizer decodes its own encoding (equal strings, equal tokens), with no
-/// word and no piece of several characters directly repeating itself: a generator that drifts writes
-/// `sukiukiukiuki` (one piece repeated inside a word), which this reads as `suki`. A one-character piece may come
-/// twice in a row, a double letter (`kettle` spelled letter by letter), but not three times.
+/// word, no run of words and no piece of several characters directly repeating itself: a generator that drifts
+/// writes `sukiukiukiuki` (one piece repeated inside a word), which this reads as `suki`, or `Oreal Paris Oreal
+/// Paris EverPure`, read as `Oreal Paris EverPure`. A one-character piece may come twice in a row, a double letter
+/// (`kettle` spelled letter by letter), but not three times.
 func canonical(_ text: String, tokenizer: any Tokenizer) -> String {
     let normalised = UniqueIDAssignment.wellFormed(text)
     guard !normalised.isEmpty else { return "" }
@@ -107,7 +108,27 @@ func canonical(_ text: String, tokenizer: any Tokenizer) -> String {
     for token in tokenizer.encode(normalised) where token != tokens.last || isDoubleLetter(token, after: tokens, tokenizer: tokenizer) {
         tokens.append(token)
     }
-    return UniqueIDAssignment.wellFormed(tokenizer.decode(tokens))
+    let words = UniqueIDAssignment.wellFormed(tokenizer.decode(tokens)).split(separator: " ").map(String.init)
+    let phrase = withoutRepeatedPhrases(words).joined(separator: " ")
+    // Words removed whole leave a string the tokenizer spells the same way; decoding its encoding makes sure.
+    return UniqueIDAssignment.wellFormed(tokenizer.decode(tokenizer.encode(phrase)))
+}
+
+/// `words` with every run of words that directly repeats the run before it (case aside) dropped:
+/// `Oreal Paris Oreal Paris EverPure` → `Oreal Paris EverPure`, `Men men Care` → `Men Care`.
+func withoutRepeatedPhrases(_ words: [String]) -> [String] {
+    var kept: [String] = []
+    for word in words {
+        kept.append(word)
+        for length in stride(from: kept.count / 2, through: 1, by: -1) {
+            let tail = kept.suffix(length).map { $0.lowercased() }, before = kept.dropLast(length).suffix(length).map { $0.lowercased() }
+            if tail == before {
+                kept.removeLast(length)
+                break
+            }
+        }
+    }
+    return kept
 }
 
 /// Whether `token`, equal to the last of `tokens`, is a single character's second occurrence (a double letter).
