@@ -16,8 +16,12 @@ public enum OpProfile {
     nonisolated(unsafe) public static var isOn = false
     nonisolated(unsafe) private static var entries: [String: Entry] = [:]
     nonisolated(unsafe) private static var lastOutput: UInt64 = 0
-    /// How many `measure` bodies are running: ops inside one count toward it, not under their own names.
+    /// Whether a `measure` body is running (nested ones count toward the outer): ops inside count toward it, not
+    /// under their own names.
     nonisolated(unsafe) private static var measuring = 0
+    /// Where work between the last op and a measured stage goes, so that the shares add up to the whole.
+    public static let betweenOps = "work between ops and stages"
+
 
     /// Forgets what was measured and starts the forward clock now.
     public static func reset() {
@@ -37,6 +41,7 @@ public enum OpProfile {
     public static func measure<Result>(_ name: String, _ body: () throws -> Result) rethrows -> Result {
         guard isOn, measuring == 0 else { return try body() }   // nested: the outer one counts it
         let start = DispatchTime.now().uptimeNanoseconds
+        entries[betweenOps, default: Entry(op: betweenOps)].forwardSeconds += Double(start &- lastOutput) / 1e9
         measuring += 1
         defer {
             measuring -= 1

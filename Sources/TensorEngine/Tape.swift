@@ -87,7 +87,9 @@ extension Tensor {
         if gradient == nil {
             gradient = productBuffer(count: count) { body($0, 0) }
         } else {
-            gradient!.withUnsafeMutableBufferPointer { body($0.baseAddress!, 1) }
+            gradient!.withUnsafeMutableBufferPointer { buffer in
+                if let d = buffer.baseAddress { body(d, 1) }
+            }
         }
     }
 

@@ -72,7 +72,8 @@ final class EngineTests: XCTestCase {
         let dropped = x.dropout(rate: 0.1, random: RandomSource(seed: 9)).scalars
         let zeros = dropped.filter { $0 == 0 }.count
         XCTAssertEqual(Double(zeros) / Double(x.count), 0.1, accuracy: 0.003)
-        for (kept, original) in zip(dropped, x.scalars) where kept != 0 { XCTAssertEqual(kept, original / 0.9, accuracy: 1e-5) }
+        // Kept values scaled by 1/(1 - rate), the rate taken to its 1/65,536 grain (0.1 is drawn as 6,554/65,536).
+        for (kept, original) in zip(dropped, x.scalars) where kept != 0 { XCTAssertEqual(kept / original, 65_536 / 58_982, accuracy: 1e-6) }
 
         let threads = Parallel.threadCount
         defer { Parallel.setThreadCount(threads) }

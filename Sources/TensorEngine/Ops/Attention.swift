@@ -94,6 +94,7 @@ extension Attention {
     /// Softmax over a row of scores in place: keys at or past `visible`, and keys the mask pads out, get 0.
     @inline(__always)
     static func softmax(_ row: UnsafeMutablePointer<Float>, count tk: Int, visible limit: Int, mask: AttentionMask, keyRow kv: Int) {
+        precondition(limit >= 0 && limit <= tk, "attention: \(limit) visible keys of \(tk) (a causal mask needs no more queries than keys)")
         // Keys the query may not see score minus infinity, which the exponential turns into 0.
         for j in limit..<tk { row[j] = -.infinity }
         if let padding = mask.keyPadding {

@@ -11,8 +11,9 @@ struct DropoutMask {
 
     init(count: Int, rate: Float, random: RandomSource) {
         precondition(rate > 0 && rate < 1, "dropout rate must be in (0, 1), got \(rate)")
-        scale = 1 / (1 - rate)
-        let threshold = UInt64((Double(rate) * 65_536).rounded()), seed = random.next(), block = 1 << 14
+        // The rate as drawn (a multiple of 1/65,536, never all) sets the scale, so that kept values keep the mean.
+        let threshold = min(UInt64((Double(rate) * 65_536).rounded()), 65_535), seed = random.next(), block = 1 << 14
+        scale = Float(65_536 / Double(65_536 - threshold))
         kept = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
             guard let o = out.baseAddress else { return }   // nothing to draw for an empty tensor
             Parallel.forEach((count + block - 1) / block, grain: 2) { blocks in
