@@ -65,11 +65,7 @@ extension Tensor {
     func accumulateGradient(elementwise value: (Int) -> Float) {
         guard requiresGradient else { return }
         if gradient == nil {
-            gradient = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                guard let d = buffer.baseAddress else { return }
-                Parallel.forEach(count, grain: Parallel.elementGrain) { range in for i in range { d[i] = value(i) } }
-                initialized = count
-            }
+            gradient = generated(count, value)
         } else {
             gradient!.withUnsafeMutableBufferPointer { buffer in
                 guard let d = buffer.baseAddress else { return }

@@ -137,10 +137,10 @@ public final class Recommender {
             case .history: constraint = catalogue.constraint(excluding: positions.map { Array(histories[$0]) })
             case .items(let lists): constraint = catalogue.constraint(excluding: positions.map { Array(lists[$0]) })
             }
-            let generated = settings.copyBonus > 0
-                ? try model.generate(inputs: inputs, configuration: configuration, constraint: TokenBonusConstraint(
-                    base: constraint, bonuses: positions.map { settings.copyBonuses(history: histories[$0], ids: ids) }))
-                : try model.generate(inputs: inputs, configuration: configuration, constraint: constraint)
+            let searched: any TokenConstraint = settings.copyBonus > 0
+                ? TokenBonusConstraint(base: constraint, bonuses: positions.map { settings.copyBonuses(history: histories[$0], ids: ids) })
+                : constraint
+            let generated = try model.generate(inputs: inputs, configuration: configuration, constraint: searched)
             for (position, sequences) in zip(positions, generated) {
                 var listed = Set<Int>()
                 results[position] = sequences.compactMap { sequence in

@@ -42,18 +42,6 @@ struct DropoutMask {
     }
 }
 
-/// out[i] = f(i) over a new buffer of `count` values, split across threads for large arrays.
-@inline(__always)
-private func generated(_ count: Int, _ f: (Int) -> Float) -> [Float] {
-    [Float](unsafeUninitializedCapacity: count) { out, initialized in
-        guard let o = out.baseAddress else { return }
-        Parallel.forEach(count, grain: Parallel.elementGrain) { range in
-            for i in range { o[i] = f(i) }
-        }
-        initialized = count
-    }
-}
-
 extension Tensor {
     /// Inverted dropout: zeroes each value with probability `rate` and scales the rest by 1/(1-rate).
     /// The identity when `rate` is 0.

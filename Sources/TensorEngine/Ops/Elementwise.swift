@@ -3,34 +3,28 @@ import Foundation
 // Element-wise ops. Each forward records, beside it, the backward that adds its inputs' gradients.
 // Loops run over raw buffers, split across the engine's threads once arrays are large (`Parallel`).
 
+/// out[i] = f(i) over a new buffer of `count` values, split across threads for large arrays.
+@inline(__always)
+func generated(_ count: Int, _ f: (Int) -> Float) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { out, initialized in
+        guard let o = out.baseAddress else { return }
+        Parallel.forEach(count, grain: Parallel.elementGrain) { range in
+            for i in range { o[i] = f(i) }
+        }
+        initialized = count
+    }
+}
+
 /// out[i] = f(x[i]) over a new buffer.
 @inline(__always)
 private func mapped(_ x: [Float], _ f: (Float) -> Float) -> [Float] {
-    [Float](unsafeUninitializedCapacity: x.count) { out, initialized in
-        x.withUnsafeBufferPointer { v in
-            let (o, v) = (out.baseAddress!, v.baseAddress!)
-            Parallel.forEach(x.count, grain: Parallel.elementGrain) { range in
-                for i in range { o[i] = f(v[i]) }
-            }
-        }
-        initialized = x.count
-    }
+    x.withUnsafeBufferPointer { v in generated(v.count) { f(v[$0]) } }
 }
 
 /// out[i] = f(a[i], b[i]) over a new buffer.
 @inline(__always)
 private func zipped(_ a: [Float], _ b: [Float], _ f: (Float, Float) -> Float) -> [Float] {
-    [Float](unsafeUninitializedCapacity: a.count) { out, initialized in
-        a.withUnsafeBufferPointer { x in
-            b.withUnsafeBufferPointer { y in
-                let (o, x, y) = (out.baseAddress!, x.baseAddress!, y.baseAddress!)
-                Parallel.forEach(a.count, grain: Parallel.elementGrain) { range in
-                    for i in range { o[i] = f(x[i], y[i]) }
-                }
-            }
-        }
-        initialized = a.count
-    }
+    a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in generated(x.count) { f(x[$0], y[$0]) } } }
 }
 
 extension Tensor {
