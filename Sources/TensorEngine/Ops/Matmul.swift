@@ -1,4 +1,4 @@
-// Matrix products, always through BLAS.
+// Matrix products, through `MatrixProducts` (BLAS in float32, oneDNN in bfloat16).
 // Legend: N = rows (batch × time flattened), I = input features, O = output features.
 
 /// A new buffer of `count` values written entirely by `body`, never zeroed first: a BLAS product with β = 0
@@ -22,9 +22,9 @@ extension Tensor {
         let out = productBuffer(count: n * outFeatures) { c in
             x.scalars.withUnsafeBufferPointer { a in
                 weight.scalars.withUnsafeBufferPointer { w in
-                    BLAS.shared.parallelGemm(transposeA: false, transposeB: true, m: n, n: outFeatures, k: inFeatures,
+                    MatrixProducts.gemm(transposeA: false, transposeB: true, m: n, n: outFeatures, k: inFeatures,
                                      a: a.baseAddress!, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
-                                     c: c, ldc: outFeatures)
+                                     c: c, ldc: outFeatures, weights: weight)
                 }
             }
         }
@@ -32,15 +32,15 @@ extension Tensor {
             // dX (N, I) += dY (N, O) · W (O, I)
             x.accumulateGradientByProduct { dX, beta in
                 weight.scalars.withUnsafeBufferPointer { w in
-                    BLAS.shared.parallelGemm(transposeA: false, transposeB: false, m: n, n: inFeatures, k: outFeatures,
+                    MatrixProducts.gemm(transposeA: false, transposeB: false, m: n, n: inFeatures, k: outFeatures,
                                      a: g.baseAddress!, lda: outFeatures, b: w.baseAddress!, ldb: inFeatures,
-                                     beta: beta, c: dX, ldc: inFeatures)
+                                     beta: beta, c: dX, ldc: inFeatures, weights: weight)
                 }
             }
             // dW (O, I) += dYᵀ (O, N) · X (N, I)
             weight.accumulateGradientByProduct { dW, beta in
                 x.scalars.withUnsafeBufferPointer { a in
-                    BLAS.shared.parallelGemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: n,
+                    MatrixProducts.gemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: n,
                                      a: g.baseAddress!, lda: outFeatures, b: a.baseAddress!, ldb: inFeatures,
                                      beta: beta, c: dW, ldc: inFeatures)
                 }
@@ -66,13 +66,13 @@ extension Tensor {
                 b.scalars.withUnsafeBufferPointer { pb in
                     if !bBatched && !transposeB {
                         // One product for the whole batch: (batch·M, K) × (K, N).
-                        BLAS.shared.parallelGemm(transposeA: false, transposeB: false, m: batch * m, n: n, k: k,
+                        MatrixProducts.gemm(transposeA: false, transposeB: false, m: batch * m, n: n, k: k,
                                          a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: bColumns,
                                          c: pc, ldc: n)
                         return
                     }
                     for i in 0..<batch {
-                        BLAS.shared.parallelGemm(transposeA: false, transposeB: transposeB, m: m, n: n, k: k,
+                        MatrixProducts.gemm(transposeA: false, transposeB: transposeB, m: m, n: n, k: k,
                                          a: pa.baseAddress! + i * m * k, lda: k,
                                          b: pb.baseAddress! + i * bStride, ldb: bColumns,
                                          c: pc + i * m * n, ldc: n)
@@ -86,7 +86,7 @@ extension Tensor {
             a.accumulateGradient { dA in
                 b.scalars.withUnsafeBufferPointer { pb in
                     for i in 0..<batch {
-                        BLAS.shared.parallelGemm(transposeA: false, transposeB: !transposeB, m: m, n: k, k: n,
+                        MatrixProducts.gemm(transposeA: false, transposeB: !transposeB, m: m, n: k, k: n,
                                          a: g.baseAddress! + i * m * n, lda: n,
                                          b: pb.baseAddress! + i * bStride, ldb: bColumns,
                                          beta: 1, c: dA.baseAddress! + i * m * k, ldc: k)
@@ -99,12 +99,12 @@ extension Tensor {
                     for i in 0..<batch {
                         if transposeB {
                             // dB (N, K) += dCᵀ (N, M) · A (M, K)
-                            BLAS.shared.parallelGemm(transposeA: true, transposeB: false, m: n, n: k, k: m,
+                            MatrixProducts.gemm(transposeA: true, transposeB: false, m: n, n: k, k: m,
                                              a: g.baseAddress! + i * m * n, lda: n, b: pa.baseAddress! + i * m * k, ldb: k,
                                              beta: 1, c: dB.baseAddress! + i * bStride, ldc: k)
                         } else {
                             // dB (K, N) += Aᵀ (K, M) · dC (M, N)
-                            BLAS.shared.parallelGemm(transposeA: true, transposeB: false, m: k, n: n, k: m,
+                            MatrixProducts.gemm(transposeA: true, transposeB: false, m: k, n: n, k: m,
                                              a: pa.baseAddress! + i * m * k, lda: k, b: g.baseAddress! + i * m * n, ldb: n,
                                              beta: 1, c: dB.baseAddress! + i * bStride, ldc: n)
                         }

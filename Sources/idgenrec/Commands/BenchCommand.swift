@@ -20,6 +20,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Users decoded.") var users = 8
     @Option(help: "Timed training steps.") var steps = 5
     @Option(help: "What to time.") var only: Measurement = .all
+    @OptionGroup var precision: PrecisionOption
     @Flag(help: "After each measurement, one JSON line per op or stage: its forward and backward seconds per repetition and share of the time.")
     var profile = false
 
@@ -39,7 +40,8 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         Parallel.setThreadCount(threads)
-        FileHandle.standardError.write("engine: \(BLAS.summary)\n".data(using: .utf8)!)
+        try precision.apply()
+        FileHandle.standardError.write("engine: \(MatrixProducts.summary)\n".data(using: .utf8)!)
         let configuration = Self.configurations[config]!
         let model = try T5Model(configuration: configuration, seed: 0)
         // The yardstick: how fast this machine multiplies matrices right now, for the train step's share of it.
@@ -74,7 +76,8 @@ struct BenchCommand: ParsableCommand {
         defer { if profile { try? printProfile(of: "constrained_beam_search", repetitions: 1) { _ = try model.generate(inputs: inputs, configuration: configuration, constraint: constraint) } } }
         try printJSONLine(["anchor": "swift", "what": "constrained_beam_search", "config": config.rawValue, "items": items, "beams": beams, "src": src,
                    "users": users, "ms_per_user": round2(batched * 1000), "users_per_s": round2(1 / batched),
-                   "ms_per_user_one_at_a_time": round2(single * 1000), "threads": threads])
+                   "ms_per_user_one_at_a_time": round2(single * 1000), "threads": threads,
+                   "precision": MatrixProducts.precision.rawValue])
     }
 
     private func timeTraining(_ model: T5Model, peak: Double) throws {
@@ -98,7 +101,8 @@ struct BenchCommand: ParsableCommand {
         try printJSONLine(["anchor": "swift", "what": "train_step", "config": config.rawValue, "params": model.parameterCount, "batch": batch, "src": src, "tgt": tgt,
                    "s_per_step": round4(seconds), "examples_per_s": round2(Double(batch) / seconds),
                    "tokens_per_s": round2(Double(batch * (src + tgt)) / seconds), "gflops_per_s": round2(gflops),
-                   "share_of_peak": round4(gflops / peak), "threads": threads])
+                   "share_of_peak": round4(gflops / peak), "threads": threads,
+                   "precision": MatrixProducts.precision.rawValue])
     }
 }
 

@@ -90,6 +90,20 @@ struct ThreadsOption: ParsableArguments {
     func apply() { if let count { Parallel.setThreadCount(count) } }
 }
 
+/// `--precision float32|bfloat16`, as every command that runs the engine takes it.
+struct PrecisionOption: ParsableArguments {
+    @Option(name: .customLong("precision"),
+            help: "Matrix products: float32 (the reference) or bfloat16 (operands rounded to bfloat16, float32 accumulation; about twice as fast on CPUs with AVX-512 BF16, needs oneDNN: apt-get install libdnnl2).")
+    var value: MatrixPrecision = .float32
+
+    /// Switches the engine's products, or fails saying why bfloat16 is unavailable here.
+    func apply() throws {
+        do { try MatrixProducts.use(value) } catch { throw ValidationError("--precision \(value.rawValue): \(error)") }
+    }
+}
+
+extension MatrixPrecision: ExpressibleByArgument {}
+
 /// The result file `evaluate` and `quickstart` write into a run folder (`evaluation-DATASET-SPLIT[variant].json`, read
 /// by `idgenrec report`): the model's metrics, how they were measured, and the baselines evaluated beside it.
 func evaluationRecord(model: RankingResult, baselines: [(name: String, result: RankingResult, notes: [String: Double])],

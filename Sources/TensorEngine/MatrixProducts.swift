@@ -1,0 +1,104 @@
+import Foundation
+
+/// The arithmetic of the model's matrix products (linear layers, the LM head, batched `matmul`).
+/// Attention's per-head products stay float32 in both.
+public enum MatrixPrecision: String, Sendable, CaseIterable, Codable {
+    /// float32 throughout, through BLAS: the reference the parity tests hold.
+    case float32
+    /// Operands rounded to bfloat16, products accumulated and written in float32, through oneDNN on CPUs
+    /// with AVX-512 BF16: about twice float32's speed, at bfloat16's 8-bit mantissa on every operand.
+    case bfloat16
+}
+
+/// Where the model's matrix products go: `use(_:)` chooses the precision for the whole process.
+public enum MatrixProducts {
+    nonisolated(unsafe) private static var current: MatrixPrecision = .float32
+
+    /// The precision products run in now (float32 unless `use(.bfloat16)` succeeded).
+    public static var precision: MatrixPrecision { current }
+
+    /// Switches the process's products to `precision`; bfloat16 fails, saying why, where oneDNN or the
+    /// CPU's BF16 instructions are missing.
+    public static func use(_ precision: MatrixPrecision) throws {
+        if precision == .bfloat16 { _ = try BFloat16Products.shared.get() }
+        current = precision
+    }
+
+    /// What runs the products, e.g. for logs and benchmarks.
+    public static var summary: String {
+        switch current {
+        case .float32: return "float32 products: \(BLAS.summary)"
+        case .bfloat16: return "bfloat16 products: \((try? BFloat16Products.shared.get())?.description ?? "unavailable")"
+        }
+    }
+
+    /// C = op(A) op(B) + beta C in the chosen precision, split across the engine's threads.
+    /// bfloat16 takes beta 0 (C overwritten) or 1 (accumulated into), the two the engine uses.
+    /// `weights`, when given, is the tensor B's values come from, stored whole (ldb its row length): its
+    /// rounded copy is reused instead of rounding B again.
+    @inline(__always)
+    static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, weights: Tensor? = nil
+    ) {
+        if current == .bfloat16, let products = try? BFloat16Products.shared.get() {
+            products.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                          a: a, lda: lda, b: b, ldb: ldb, roundedB: weights?.bfloat16Scalars, beta: beta, c: c, ldc: ldc)
+        } else {
+            BLAS.shared.parallelGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+}
+
+extension Tensor {
+    /// The values rounded to bfloat16, kept until they change: a weight is read by its forward product and
+    /// again by its input's gradient, and by every step of a search.
+    var bfloat16Scalars: [UInt16] {
+        Tensor.bfloat16CopyLock.lock(); defer { Tensor.bfloat16CopyLock.unlock() }
+        if let copy = bfloat16Copy { return copy }
+        let copy = scalars.withUnsafeBufferPointer {
+            BFloat16Rounding.pack(rows: 1, columns: count, from: $0.baseAddress!, stride: count)
+        }
+        bfloat16Copy = copy
+        return copy
+    }
+
+    private static let bfloat16CopyLock = NSLock()
+}
+
+/// float32 to bfloat16 (its upper 16 bits), rounded to nearest even; NaN stays a (quiet) NaN.
+enum BFloat16Rounding {
+    @inline(__always)
+    static func round(_ x: Float) -> UInt16 {
+        let bits = x.bitPattern
+        let rounded = UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) &>> 16)
+        return bits & 0x7FFF_FFFF > 0x7F80_0000 ? 0x7FC0 : rounded
+    }
+
+    /// The float32 a bfloat16 stands for.
+    @inline(__always)
+    static func widen(_ h: UInt16) -> Float { Float(bitPattern: UInt32(h) << 16) }
+
+    /// Rounds a `rows` x `columns` block read with leading dimension `stride` into a packed row-major
+    /// bfloat16 buffer, split across the engine's threads by rows.
+    static func pack(rows: Int, columns: Int, from source: UnsafePointer<Float>, stride: Int) -> [UInt16] {
+        [UInt16](unsafeUninitializedCapacity: rows * columns) { buffer, initialized in
+            let target = UncheckedSendable(buffer.baseAddress!)
+            Parallel.forEach(rows, grain: max(1, Parallel.elementGrain / max(columns, 1))) { part in
+                for row in part {
+                    roundRow(source + row * stride, into: target.value + row * columns, count: columns)
+                }
+            }
+            initialized = rows * columns
+        }
+    }
+
+    /// A plain loop over `round`, which the compiler vectorises (explicit SIMD16 code here ran element by element).
+    @inline(__always)
+    private static func roundRow(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<UInt16>, count: Int) {
+        for i in 0..<count { target[i] = round(source[i]) }
+    }
+
+}
