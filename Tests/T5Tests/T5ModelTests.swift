@@ -105,4 +105,30 @@ final class T5ModelTests: XCTestCase {
         XCTAssertGreaterThan(first, 3)
         XCTAssertLessThan(last, 0.05, "loss went from \(first) to \(last)")
     }
+
+    /// The bfloat16 option's tolerance on a whole model: one training step's loss within 1% of float32's, its
+    /// gradient pointing the same way (cosine above 0.99). Skipped where bfloat16 products are unavailable.
+    func testBFloat16TrainingStepFollowsFloat32() throws {
+        let configuration = T5Configuration(vocabularySize: 64, modelWidth: 32, headWidth: 8, feedForwardWidth: 64, encoderLayers: 2,
+                                            heads: 4, relativeAttentionBuckets: 8, relativeAttentionMaxDistance: 16, dropoutRate: 0)
+        let model = try T5Model(configuration: configuration, seed: 21)
+        let random = RandomSource(seed: 4)
+        func tokens(_ count: Int) -> [Int32] { (0..<count).map { _ in Int32(2 + Int(random.next() % 62)) } + [1] }
+        let batch = T5Batch(sources: (0..<8).map { tokens(5 + $0) }, targets: (0..<8).map { tokens(2 + $0 % 3) }, padTokenID: 0)
+        func step() -> (loss: Float, gradient: [Float]) {
+            model.zeroGradients()
+            let loss = model(batch).loss
+            loss.backward()
+            return (loss.item, model.parameters.flatMap { $0.gradient ?? [Float](repeating: 0, count: $0.count) })
+        }
+        let reference = step()
+        do { try MatrixProducts.use(.bfloat16) } catch { throw XCTSkip("bfloat16 products unavailable here: \(error)") }
+        defer { try? MatrixProducts.use(.float32) }
+        let reduced = step()
+        XCTAssertEqual(reduced.loss, reference.loss, accuracy: 0.01 * reference.loss)
+        XCTAssertNotEqual(reduced.loss, reference.loss, "bfloat16 products should change the loss a little")
+        let dot = zip(reduced.gradient, reference.gradient).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        let norms = [reduced.gradient, reference.gradient].map { g in g.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
+        XCTAssertGreaterThan(dot / (norms[0] * norms[1]), 0.99)
+    }
 }

@@ -168,10 +168,34 @@ public final class AlternatingTrainer {
             }
             return model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID)).loss
         }
+        let loss = validationLoss()
         let metrics = try validate()
         checkpoint.state.validation = metrics
-        run.log(["event": "validation", "phase": name, "metrics": metrics])
+        run.log(["event": "validation", "phase": name, "metrics": metrics, "loss": loss, "matrix_precision": MatrixProducts.precision.rawValue])
+        observer(.message(String(format: "%@: validation loss %.4f (every validation sample, teacher-forced)", name, loss)))
         observer(.phaseFinished(name: name, summary: metrics))
+    }
+
+    /// The recommender's mean cross-entropy per target token on every validation sample (teacher-forced, no
+    /// dropout): the training objective measured on held-out targets, comparable across runs of one dataset.
+    private func validationLoss() -> Double {
+        let model = checkpoint.recommender, recommender = self.recommender, ids = checkpoint.ids, split = self.split
+        let samples = split.validation
+        guard !samples.isEmpty else { return .nan }
+        let dropout = model.dropout.isTraining
+        model.dropout.isTraining = false
+        defer { model.dropout.isTraining = dropout }
+        var total: Double = 0, tokens = 0
+        for start in Swift.stride(from: 0, to: samples.count, by: configuration.batchSize) {
+            let batch = samples[start..<min(samples.count, start + configuration.batchSize)]
+            let sources = batch.map { recommender.source(history: split.history(of: $0), ids: ids) }
+            let targets = batch.map { recommender.target(item: split.target(of: $0), ids: ids) }
+            let batchTokens = targets.reduce(0) { $0 + $1.count }
+            let loss = withoutGradient { model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID)).loss.item }
+            total += Double(loss) * Double(batchTokens)
+            tokens += batchTokens
+        }
+        return total / Double(max(tokens, 1))
     }
 
     private func idPhase(_ name: String, phaseIndex: Int) throws {

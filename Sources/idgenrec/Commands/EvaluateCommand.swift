@@ -32,6 +32,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "The model's result file (JSON; per-user ranks go beside it as .ranks.tsv). Default: in the run folder, named evaluation-DATASET-SPLIT[-zero-shot|-ids-NAME].json.")
     var out: String?
     @OptionGroup var threads: ThreadsOption
+    @OptionGroup var precision: PrecisionOption
     @Flag(help: "Print each result as one JSON line.") var json = false
 
     var part: EvaluationPart { split == .test ? .test : .validation }
@@ -51,6 +52,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         threads.apply()
+        try precision.apply()
         let data = try loadSplit(self.data)
         var samples = part.samples(in: data)
         if users > 0 { samples = Array(samples.prefix(users)) }

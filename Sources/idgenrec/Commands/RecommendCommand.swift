@@ -11,6 +11,7 @@ struct RecommendCommand: ParsableCommand {
 
     @OptionGroup var runFolder: RunFolderOption
     @OptionGroup var threads: ThreadsOption
+    @OptionGroup var precision: PrecisionOption
     @Option(help: "Item ids, oldest first, separated by commas.") var history: String?
     @Option(help: "A file of histories, one per line (item ids oldest first, separated by commas or spaces).", completion: .file())
     var histories: String?
@@ -28,6 +29,7 @@ struct RecommendCommand: ParsableCommand {
 
     func run() throws {
         threads.apply()
+        try precision.apply()
         let session = try runFolder.open()
         let lists = try history.map { [Self.itemIDs(in: $0[...])] } ?? Self.readHistories(histories!)
         let served = try data.map { folder in

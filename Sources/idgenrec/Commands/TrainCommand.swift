@@ -23,6 +23,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Validation users after each recommender phase (0 = all; default: \(Self.defaults.validationUsers)).") var validationUsers: Int?
     @Option(help: "Random seed (default: \(Self.defaults.seed)).") var seed: UInt64?
     @OptionGroup var threads: ThreadsOption
+    @OptionGroup var precision: PrecisionOption
     @Option(help: "Where item IDs come from: \(IDDesign.allCases.filter { $0 != .fixed }.map(\.rawValue).joined(separator: ", ")) (default: \(Self.defaults.idDesign.rawValue)).")
     var idDesign: IDDesign?
     @Option(help: "Train the recommender on this fixed ID dictionary (tsv, csv or jsonl) instead of learning IDs.", completion: .file()) var ids: String?
@@ -37,6 +38,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         threads.apply()
+        try precision.apply()
         let (split, catalogues) = try loadTrainingSplit(data)
         let bar = ProgressBar()
         let runDirectory = RunDirectory(URL(fileURLWithPath: out))
@@ -69,7 +71,7 @@ struct TrainCommand: ParsableCommand {
                                              fixedIDs: fixed, observer: bar.handle)
             try runDirectory.recordCatalogues(catalogues)
         }
-        bar.handle(.message("\(split.training.count) training samples, \(split.dataset.numberOfItems) items; phases: \(trainer.phases.map(\.description).joined(separator: " → "))"))
+        bar.handle(.message("\(split.training.count) training samples, \(split.dataset.numberOfItems) items; phases: \(trainer.phases.map(\.description).joined(separator: " → ")); \(MatrixProducts.summary)"))
         try trainer.train()
         bar.handle(.message(String(format: "done in %@; validation %@", ProgressBar.clock(trainer.state.elapsedSeconds),
                                    metricsLine(trainer.state.validation, separator: " "))))
