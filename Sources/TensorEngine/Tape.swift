@@ -74,6 +74,14 @@ extension Tensor {
         }
     }
 
+    /// Adds `values` to this tensor's gradient; a gradient made here is `values` itself, not a copy.
+    func accumulateGradient(adding values: [Float]) {
+        guard requiresGradient else { return }
+        precondition(values.count == count, "gradient of \(values.count) values for shape \(shape)")
+        if gradient == nil { gradient = values; return }
+        values.withUnsafeBufferPointer { v in accumulateGradient(elementwise: { v[$0] }) }
+    }
+
     /// `accumulateGradient` for a contribution made by a BLAS product: `body` gets the gradient and the β to
     /// pass, 0 when the gradient is new (its buffer is not zeroed first: β = 0 overwrites it entirely), 1 when
     /// it adds to an existing one.

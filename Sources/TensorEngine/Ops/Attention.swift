@@ -43,15 +43,15 @@ public struct AttentionGeometry {
 
 public enum Attention {
     /// Softmax(Q Kᵀ + bias + mask) V for every (batch row, head), written into `output` (B, Tq, HD).
-    /// `probabilities` (B, H, Tq, Tk) receives the softmax weights (before dropout, which `dropoutScale`,
+    /// `probabilities` (B, H, Tq, Tk) receives the softmax weights (before dropout, which `dropout`, a mask of
     /// the same shape, applies to the product only).
     public static func forward(
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, mask: AttentionMask, geometry g: AttentionGeometry,
-        dropoutScale: UnsafePointer<Float>? = nil,
+        dropout: AttentionDropout? = nil,
         probabilities: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
     ) {
-        if g.queryLength == 1, bias == nil, dropoutScale == nil, !mask.causal, let keyValueRow = g.keyValueRow {
+        if g.queryLength == 1, bias == nil, dropout == nil, !mask.causal, let keyValueRow = g.keyValueRow {
             return sharedKeysForward(query: query, key: key, value: value, mask: mask, geometry: g, keyValueRow: keyValueRow,
                                      probabilities: probabilities, output: output)
         }
@@ -59,7 +59,7 @@ public enum Attention {
         let causalShift = tk - tq
         // (batch row, head) pairs are independent: split them across threads, one BLAS call each.
         Parallel.forEach(g.batch * g.heads, grain: max(1, 4096 / max(tq * tk * dh, 1))) { pairs in
-            let weighted = UnsafeMutablePointer<Float>.allocate(capacity: dropoutScale == nil ? 1 : tq * tk)
+            let weighted = UnsafeMutablePointer<Float>.allocate(capacity: dropout == nil ? 1 : tq * tk)
             defer { weighted.deallocate() }
             for pair in pairs {
                 let (b, h) = pair.quotientAndRemainder(dividingBy: g.heads)
@@ -78,9 +78,9 @@ public enum Attention {
                 }
                 // output (Tq, Dh) = P (Tq, Tk) · V (Tk, Dh), P with dropout applied when training.
                 var source = UnsafePointer(p)
-                if let dropoutScale {
-                    let scale = dropoutScale + pair * tq * tk
-                    for i in 0..<(tq * tk) { weighted[i] = p[i] * scale[i] }
+                if let dropout {
+                    let kept = dropout.kept + pair * tq * tk, scale = dropout.scale
+                    for i in 0..<(tq * tk) { weighted[i] = p[i] * (Float(kept[i]) * scale) }
                     source = UnsafePointer(weighted)
                 }
                 BLAS.shared.gemm(transposeA: false, transposeB: false, m: tq, n: dh, k: tk,
@@ -160,10 +160,8 @@ extension Tensor {
         let geometry = AttentionGeometry(batch: batch, queryLength: tq, keyLength: tk, heads: heads, headWidth: hd / heads)
         let dh = hd / heads
 
-        var dropoutScale: [Float]? = nil
-        if dropoutRate > 0, let random {
-            dropoutScale = Tensor.dropoutMask(count: batch * heads * tq * tk, rate: dropoutRate, random: random)
-        }
+        let dropoutMask = dropoutRate > 0 && random != nil
+            ? DropoutMask(count: batch * heads * tq * tk, rate: dropoutRate, random: random!) : nil
         // Both are written whole by the kernel (every pair's scores and context), so neither is zeroed first.
         var probabilities = [Float](unsafeUninitializedCapacity: batch * heads * tq * tk) { _, n in n = batch * heads * tq * tk }
         var out = [Float](unsafeUninitializedCapacity: batch * tq * hd) { _, n in n = batch * tq * hd }
@@ -171,11 +169,11 @@ extension Tensor {
             key.scalars.withUnsafeBufferPointer { k in
                 value.scalars.withUnsafeBufferPointer { v in
                     withOptionalPointer(bias?.scalars) { b in
-                        withOptionalPointer(dropoutScale) { d in
+                        AttentionDropout.with(dropoutMask) { d in
                             probabilities.withUnsafeMutableBufferPointer { p in
                                 out.withUnsafeMutableBufferPointer { o in
                                     Attention.forward(query: q.baseAddress!, key: k.baseAddress!, value: v.baseAddress!, bias: b,
-                                                      mask: mask, geometry: geometry, dropoutScale: d,
+                                                      mask: mask, geometry: geometry, dropout: d,
                                                       probabilities: p.baseAddress!, output: o.baseAddress!)
                                 }
                             }
@@ -190,9 +188,10 @@ extension Tensor {
             // Per (b, h), with P the probabilities and P' = P ⊙ dropout:
             //   dV = P'ᵀ dO,  dP = (dO Vᵀ) ⊙ dropout,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),
             //   dQ = dS K,  dK = dSᵀ Q,  dBias = Σ_b dS.
-            var dQ = [Float](repeating: 0, count: query.count)
-            var dK = [Float](repeating: 0, count: key.count)
-            var dV = [Float](repeating: 0, count: value.count)
+            // Each (b, h) pair writes its own (T, Dh) block of each, and the blocks tile them: no zeroing pass.
+            var dQ = [Float](unsafeUninitializedCapacity: query.count) { _, n in n = query.count }
+            var dK = [Float](unsafeUninitializedCapacity: key.count) { _, n in n = key.count }
+            var dV = [Float](unsafeUninitializedCapacity: value.count) { _, n in n = value.count }
             // Each thread sums its own share of dBias (heads repeat across the batch); shares are added after.
             let threads = Parallel.threadCount, biasCount = bias?.count ?? 0
             var dBiasShares = [Float](repeating: 0, count: threads * biasCount)
@@ -200,7 +199,7 @@ extension Tensor {
             key.scalars.withUnsafeBufferPointer { k in
             value.scalars.withUnsafeBufferPointer { v in
             probabilities.withUnsafeBufferPointer { probs in
-            withOptionalPointer(dropoutScale) { dropout in
+            AttentionDropout.with(dropoutMask) { dropout in
             dQ.withUnsafeMutableBufferPointer { dq in
             dK.withUnsafeMutableBufferPointer { dk in
             dV.withUnsafeMutableBufferPointer { dv in
@@ -219,19 +218,21 @@ extension Tensor {
                             let dO = gradient.baseAddress! + offset
                             var pUsed = p
                             if let dropout {
-                                for i in 0..<(tq * tk) { w[i] = p[i] * dropout[pair * tq * tk + i] }
+                                let kept = dropout.kept + pair * tq * tk, scale = dropout.scale
+                                for i in 0..<(tq * tk) { w[i] = p[i] * (Float(kept[i]) * scale) }
                                 pUsed = UnsafePointer(w)
                             }
-                            // dV (Tk, Dh) += P'ᵀ (Tk, Tq) · dO (Tq, Dh)
+                            // dV (Tk, Dh) = P'ᵀ (Tk, Tq) · dO (Tq, Dh)
                             BLAS.shared.gemm(transposeA: true, transposeB: false, m: tk, n: dh, k: tq,
-                                             a: pUsed, lda: tk, b: dO, ldb: hd, beta: 1, c: dv.baseAddress! + kvOffset, ldc: hd)
+                                             a: pUsed, lda: tk, b: dO, ldb: hd, c: dv.baseAddress! + kvOffset, ldc: hd)
                             // dP (Tq, Tk) = dO (Tq, Dh) · Vᵀ (Dh, Tk)
                             BLAS.shared.gemm(transposeA: false, transposeB: true, m: tq, n: tk, k: dh,
                                              a: dO, lda: hd, b: v.baseAddress! + kvOffset, ldb: hd, c: ds, ldc: tk)
                             for i in 0..<tq {
                                 let row = i * tk
                                 if let dropout {
-                                    for j in 0..<tk { ds[row + j] *= dropout[pair * tq * tk + row + j] }
+                                    let kept = dropout.kept + pair * tq * tk + row, scale = dropout.scale
+                                    for j in 0..<tk { ds[row + j] *= Float(kept[j]) * scale }
                                 }
                                 var dot: Float = 0
                                 for j in 0..<tk { dot += ds[row + j] * p[row + j] }
@@ -241,13 +242,13 @@ extension Tensor {
                                 let base = h * tq * tk
                                 for i in 0..<(tq * tk) { dBias[base + i] += ds[i] }
                             }
-                            // dQ (Tq, Dh) += dS (Tq, Tk) · K (Tk, Dh);  dK (Tk, Dh) += dSᵀ (Tk, Tq) · Q (Tq, Dh)
+                            // dQ (Tq, Dh) = dS (Tq, Tk) · K (Tk, Dh);  dK (Tk, Dh) = dSᵀ (Tk, Tq) · Q (Tq, Dh)
                             BLAS.shared.gemm(transposeA: false, transposeB: false, m: tq, n: dh, k: tk,
                                              a: ds, lda: tk, b: k.baseAddress! + kvOffset, ldb: hd,
-                                             beta: 1, c: dq.baseAddress! + offset, ldc: hd)
+                                             c: dq.baseAddress! + offset, ldc: hd)
                             BLAS.shared.gemm(transposeA: true, transposeB: false, m: tk, n: dh, k: tq,
                                              a: ds, lda: tk, b: q.baseAddress! + offset, ldb: hd,
-                                             beta: 1, c: dk.baseAddress! + kvOffset, ldc: hd)
+                                             c: dk.baseAddress! + kvOffset, ldc: hd)
                         }
                     }
                 }
@@ -255,10 +256,23 @@ extension Tensor {
             bias?.accumulateGradient { d in
                 for share in 0..<threads { for i in 0..<d.count { d[i] += dBiasShares[share * biasCount + i] } }
             }
-            query.accumulateGradient { d in for i in 0..<d.count { d[i] += dQ[i] } }
-            key.accumulateGradient { d in for i in 0..<d.count { d[i] += dK[i] } }
-            value.accumulateGradient { d in for i in 0..<d.count { d[i] += dV[i] } }
+            query.accumulateGradient(adding: dQ)
+            key.accumulateGradient(adding: dK)
+            value.accumulateGradient(adding: dV)
         }
+    }
+}
+
+/// Attention dropout's mask over the (B, H, Tq, Tk) probabilities: one byte per value (1 kept), and what kept
+/// values are multiplied by.
+public struct AttentionDropout {
+    public let kept: UnsafePointer<UInt8>
+    public let scale: Float
+
+    /// Calls `body` with `mask` as an `AttentionDropout`, or nil when there is none.
+    static func with<R>(_ mask: DropoutMask?, _ body: (AttentionDropout?) -> R) -> R {
+        guard let mask else { return body(nil) }
+        return mask.kept.withUnsafeBufferPointer { body(AttentionDropout(kept: $0.baseAddress!, scale: mask.scale)) }
     }
 }
 

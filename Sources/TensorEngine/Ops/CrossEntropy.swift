@@ -10,41 +10,42 @@ extension Tensor {
         let vocabulary = shape.last ?? 1, rows = count / vocabulary
         precondition(targets.count == rows, "crossEntropy: \(targets.count) targets for \(rows) rows")
         let counted = targets.filter { $0 != ignoreIndex }.count
-        // Probabilities are kept for the backward: dlogits = (softmax − onehot) / counted.
-        var probabilities = [Float](repeating: 0, count: count)
-        var total: Double = 0
+        for target in targets where target != ignoreIndex {
+            precondition(target >= 0 && Int(target) < vocabulary, "crossEntropy: target \(target) outside 0..<\(vocabulary)")
+        }
+        // Probabilities are kept for the backward: dlogits = (softmax − onehot) / counted. Rows are independent:
+        // split across threads, each row's loss term kept apart so the total sums in row order on any thread count.
+        var probabilities = [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
+        var rowLoss = [Double](repeating: 0, count: rows)
         scalars.withUnsafeBufferPointer { x in
             probabilities.withUnsafeMutableBufferPointer { p in
-                for row in 0..<rows where targets[row] != ignoreIndex {
-                    let target = Int(targets[row])
-                    precondition(target >= 0 && target < vocabulary, "crossEntropy: target \(target) outside 0..<\(vocabulary)")
-                    let base = row * vocabulary
-                    var maximum = -Float.infinity
-                    for j in 0..<vocabulary { maximum = max(maximum, x[base + j]) }
-                    var sum: Float = 0
-                    for j in 0..<vocabulary {
-                        let e = expf(x[base + j] - maximum)
-                        p[base + j] = e
-                        sum += e
+                rowLoss.withUnsafeMutableBufferPointer { losses in
+                    let (x, p, losses) = (UncheckedSendable(x), UncheckedSendable(p), UncheckedSendable(losses))
+                    Parallel.forEach(rows, grain: max(1, Parallel.elementGrain / max(vocabulary, 1))) { part in
+                        for row in part {
+                            let base = row * vocabulary, probabilityRow = p.value.baseAddress! + base
+                            guard targets[row] != ignoreIndex else { probabilityRow.update(repeating: 0, count: vocabulary); continue }
+                            var maximum = -Float.infinity
+                            for j in 0..<vocabulary { maximum = max(maximum, x.value[base + j]) }
+                            probabilityRow.update(from: x.value.baseAddress! + base, count: vocabulary)
+                            let sum = VectorMath.exponentiate(probabilityRow, count: vocabulary, shift: maximum)
+                            let inverse = 1 / sum
+                            for j in 0..<vocabulary { probabilityRow[j] *= inverse }
+                            losses.value[row] = Double(maximum + logf(sum) - x.value[base + Int(targets[row])])
+                        }
                     }
-                    let inverse = 1 / sum
-                    for j in 0..<vocabulary { p[base + j] *= inverse }
-                    total += Double(maximum + logf(sum) - x[base + target])
                 }
             }
         }
+        let total = rowLoss.reduce(0, +)
         let loss = counted == 0 ? 0 : Float(total / Double(counted))
         return .result(shape: [], scalars: [loss], inputs: [logits]) { g in
             guard counted > 0 else { return }
             let scale = g[0] / Float(counted)
+            // Ignored rows hold probabilities of 0, so the gradient is p·scale everywhere, less scale at each target.
+            probabilities.withUnsafeBufferPointer { p in logits.accumulateGradient(elementwise: { i in p[i] * scale }) }
             logits.accumulateGradient { d in
-                probabilities.withUnsafeBufferPointer { p in
-                    for row in 0..<rows where targets[row] != ignoreIndex {
-                        let base = row * vocabulary
-                        for j in 0..<vocabulary { d[base + j] += p[base + j] * scale }
-                        d[base + Int(targets[row])] -= scale
-                    }
-                }
+                for row in 0..<rows where targets[row] != ignoreIndex { d[row * vocabulary + Int(targets[row])] -= scale }
             }
         }
     }

@@ -34,12 +34,6 @@ struct DropoutMask {
             initialized = count
         }
     }
-
-    /// The mask as multipliers: 0 or `scale` (attention applies it inside its own kernel).
-    var multipliers: [Float] {
-        let scale = scale
-        return kept.withUnsafeBufferPointer { m in generated(m.count) { i in Float(m[i]) * scale } }
-    }
 }
 
 extension Tensor {
@@ -84,10 +78,5 @@ extension Tensor {
             x.accumulateGradient { i in g[i] }
             mask.kept.withUnsafeBufferPointer { m in y.accumulateGradient { i in g[i] * (Float(m[i]) * scale) } }
         }
-    }
-
-    /// 0 with probability `rate`, else 1/(1-rate), as multipliers (for attention's probabilities).
-    static func dropoutMask(count: Int, rate: Float, random: RandomSource) -> [Float] {
-        DropoutMask(count: count, rate: rate, random: random).multipliers
     }
 }
