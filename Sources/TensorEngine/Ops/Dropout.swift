@@ -50,17 +50,30 @@ extension Tensor {
         }
     }
 
-    /// dropout(max(0, x)) in one pass (T5's ReLU feed-forward): ReLU's output is never stored.
+    /// dropout(max(0, x)) in one pass (T5's ReLU feed-forward): ReLU's output is never stored, and the pass folds
+    /// ReLU's sign into the mask it keeps, so that the backward reads the mask and the gradient, not x again.
     public func reluDropout(rate: Float, random: RandomSource) -> Tensor {
         guard rate > 0 else { return relu() }
-        let x = self, mask = DropoutMask(count: count, rate: rate, random: random), scale = mask.scale
-        let out = x.scalars.withUnsafeBufferPointer { v in
-            mask.kept.withUnsafeBufferPointer { m in generated(count) { i in max(v[i], 0) * (Float(m[i]) * scale) } }
+        let x = self, mask = DropoutMask(count: count, rate: rate, random: random), scale = mask.scale, count = count
+        var active = [UInt8](unsafeUninitializedCapacity: count) { _, n in n = count }   // kept and positive
+        let out = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            x.scalars.withUnsafeBufferPointer { v in
+                mask.kept.withUnsafeBufferPointer { m in
+                    active.withUnsafeMutableBufferPointer { a in
+                        let (o, a) = (UncheckedSendable(out), UncheckedSendable(a))
+                        Parallel.forEach(count, grain: Parallel.elementGrain) { range in
+                            for i in range {
+                                a.value[i] = v[i] > 0 ? m[i] : 0
+                                o.value[i] = max(v[i], 0) * (Float(m[i]) * scale)
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = count
         }
         return .result(shape: shape, scalars: out, inputs: [x]) { g in
-            x.scalars.withUnsafeBufferPointer { v in
-                mask.kept.withUnsafeBufferPointer { m in x.accumulateGradient { i in (v[i] > 0 ? g[i] : 0) * (Float(m[i]) * scale) } }
-            }
+            active.withUnsafeBufferPointer { a in x.accumulateGradient { i in g[i] * (Float(a[i]) * scale) } }
         }
     }
 
