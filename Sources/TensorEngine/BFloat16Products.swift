@@ -30,15 +30,48 @@ final class BFloat16Products: @unchecked Sendable {
     private var openMPThreads = 0
     private let lock = NSLock()
 
-    /// A product's geometry: everything a compiled oneDNN primitive depends on.
+    /// A product's geometry: everything a compiled oneDNN primitive depends on. `laysOutWeights`: B is
+    /// given in the layout the kernels prefer (see `LaidOutWeights`), else as rounded.
     private struct Shape: Hashable {
-        let transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, ldc: Int, accumulates: Bool
+        let transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, ldc: Int, accumulates: Bool, laysOutWeights: Bool
     }
 
     /// A compiled primitive and its three memory objects, pointed at each product's buffers in turn.
     private struct Primitive {
+        let id: Int
         let primitive: OpaquePointer
         let a: OpaquePointer, b: OpaquePointer, c: OpaquePointer
+        /// B as rounded (row-major, or its transpose) and, when it lays out weights, as the kernels take it
+        /// (owned by `descriptor`, which is kept for it).
+        let roundedB: UnsafeMutableRawPointer, laidOutB: UnsafeRawPointer?
+        let descriptor: OpaquePointer
+    }
+
+    /// Weights laid out as one compiled product reads them.
+    final class LaidOutWeights: @unchecked Sendable {
+        let storage: UnsafeMutableRawPointer
+        init(bytes: Int) { storage = .allocate(byteCount: max(bytes, 1), alignment: 64) }
+        deinit { storage.deallocate() }
+    }
+
+    /// Lays `rounded` out for `primitive` with a oneDNN reorder (the lock is held).
+    private func layOut(_ rounded: [UInt16], for primitive: Primitive) throws -> LaidOutWeights {
+        guard let target = primitive.laidOutB else { throw BFloat16Error.failed("laying out weights for a product that reads them as rounded", -1) }
+        let laidOut = LaidOutWeights(bytes: api.memoryDescriptorGetSize(target))
+        var reorderDescriptor: OpaquePointer?, reorder: OpaquePointer?, from: OpaquePointer?, to: OpaquePointer?
+        try OneDNN.check(api.reorderDescriptorCreate(&reorderDescriptor, primitive.roundedB, engine, target, engine, nil), "choosing a weights layout")
+        defer { _ = api.primitiveDescriptorDestroy(reorderDescriptor) }
+        try OneDNN.check(api.primitiveCreate(&reorder, reorderDescriptor), "compiling a weights layout")
+        defer { _ = api.primitiveDestroy(reorder) }
+        try OneDNN.check(api.memoryCreate(&from, primitive.roundedB, engine, UnsafeMutableRawPointer(mutating: rounded)), "creating memory for weights")
+        defer { _ = api.memoryDestroy(from) }
+        try OneDNN.check(api.memoryCreate(&to, target, engine, laidOut.storage), "creating memory for laid-out weights")
+        defer { _ = api.memoryDestroy(to) }
+        try OneDNN.withArguments([(OneDNN.sourceArgument, from!), (OneDNN.destinationArgument, to!)]) { count, arguments in
+            try OneDNN.check(api.primitiveExecute(reorder, stream, count, arguments), "laying out weights")
+        }
+        try OneDNN.check(api.streamWait(stream), "waiting for the weights layout")
+        return laidOut
     }
 
     private init() throws(BFloat16Error) {
@@ -56,24 +89,28 @@ final class BFloat16Products: @unchecked Sendable {
         self.stream = stream!
     }
 
-    /// C = op(A) op(B) (beta 0) or C += op(A) op(B) (beta 1), row-major, as `BLAS.gemm` reads its arguments;
-    /// `roundedB`, when given, is B already rounded, stored whole.
+    /// C = op(A) op(B) (beta 0) or C += op(A) op(B) (beta 1), row-major, as `BLAS.gemm` reads its arguments.
+    /// `weights`, when given, holds B's values whole (ldb its row length): its rounded copy is reused, and
+    /// while gradients are not recorded (a search), so is a copy laid out as the product prefers, which
+    /// spares oneDNN re-laying B out on every call.
     func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, roundedB: [UInt16]? = nil,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, weights: Tensor?,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         precondition(beta == 0 || beta == 1, "bfloat16 products take beta 0 or 1, got \(beta)")
+        precondition(weights == nil || (weights!.count == k * n && ldb == (transposeB ? k : n)), "bfloat16 product: B is not its weights tensor")
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
             if beta == 0 { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
             return
         }
-        // Operands as stored (op(A) is A or Aᵀ), packed without their leading dimensions.
+        // Operands as stored (op(A) is A or Aᵀ), packed without their leading dimensions; B from its weights' copies.
         var packedA = BFloat16Rounding.pack(rows: transposeA ? k : m, columns: transposeA ? m : k, from: a, stride: lda)
-        var packedB = roundedB ?? BFloat16Rounding.pack(rows: transposeB ? n : k, columns: transposeB ? k : n, from: b, stride: ldb)
-        precondition(packedB.count == k * n && (roundedB == nil || ldb == (transposeB ? k : n)), "bfloat16 product: B's rounded copy is not B")
-        let shape = Shape(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, ldc: ldc, accumulates: beta == 1)
+        let copies: BFloat16Copies? = weights.map { w in Tensor.bfloat16Lock.withLock { w.bfloat16 } }
+        let packedB = copies?.rounded ?? BFloat16Rounding.pack(rows: transposeB ? n : k, columns: transposeB ? k : n, from: b, stride: ldb)
+        let shape = Shape(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, ldc: ldc, accumulates: beta == 1,
+                          laysOutWeights: copies != nil && !GradientMode.isRecording)
         lock.lock(); defer { lock.unlock() }
         do {
             if openMPThreads != Parallel.threadCount {
@@ -81,10 +118,20 @@ final class BFloat16Products: @unchecked Sendable {
                 api.setOpenMPThreads?(Int32(openMPThreads))
             }
             let primitive = try self.primitive(for: shape)
+            var laidOut: LaidOutWeights?
+            if shape.laysOutWeights, let copies {
+                laidOut = try Tensor.bfloat16Lock.withLock {
+                    if let known = copies.laidOut[primitive.id] { return known }
+                    let made = try layOut(copies.rounded, for: primitive)
+                    copies.laidOut[primitive.id] = made
+                    return made
+                }
+            }
             try packedA.withUnsafeMutableBytes { pa in
-                try packedB.withUnsafeMutableBytes { pb in
+                // Read only: a mutable view of B would copy the weights' shared copy on every call.
+                try packedB.withUnsafeBytes { pb in
                     try OneDNN.check(api.memorySetDataHandle(primitive.a, pa.baseAddress), "binding A")
-                    try OneDNN.check(api.memorySetDataHandle(primitive.b, pb.baseAddress), "binding B")
+                    try OneDNN.check(api.memorySetDataHandle(primitive.b, laidOut?.storage ?? UnsafeMutableRawPointer(mutating: pb.baseAddress)), "binding B")
                     try OneDNN.check(api.memorySetDataHandle(primitive.c, UnsafeMutableRawPointer(c)), "binding C")
                     try OneDNN.withArguments([(OneDNN.sourceArgument, primitive.a), (OneDNN.weightsArgument, primitive.b),
                                               (OneDNN.destinationArgument, primitive.c)]) { count, arguments in
@@ -107,10 +154,15 @@ final class BFloat16Products: @unchecked Sendable {
         let aDescriptor = try describe([m, k], strides: shape.transposeA ? [1, m] : [k, 1], type: OneDNN.bfloat16)
         let bDescriptor = try describe([k, n], strides: shape.transposeB ? [1, k] : [n, 1], type: OneDNN.bfloat16)
         let cDescriptor = try describe([m, n], strides: [Int64(shape.ldc), 1], type: OneDNN.float32)
-        defer { [aDescriptor, bDescriptor, cDescriptor].forEach { $0.deallocate() } }
+        defer { [aDescriptor, cDescriptor].forEach { $0.deallocate() } }   // B's is kept: weights are laid out from it
+        let anyLayout = UnsafeMutableRawPointer.allocate(byteCount: OneDNN.memoryDescriptorBytes, alignment: 64)
+        defer { anyLayout.deallocate() }
+        try OneDNN.check(api.memoryDescriptorInitByTag(anyLayout, 2, [k, n] + [Int64](repeating: 0, count: OneDNN.maxDimensions - 2),
+                                                       OneDNN.bfloat16, OneDNN.anyLayout), "describing laid-out weights")
         let operation = UnsafeMutableRawPointer.allocate(byteCount: OneDNN.operationDescriptorBytes, alignment: 64)
         defer { operation.deallocate() }
-        try OneDNN.check(api.matmulDescriptorInit(operation, aDescriptor, bDescriptor, nil, cDescriptor), "describing the product")
+        try OneDNN.check(api.matmulDescriptorInit(operation, aDescriptor, shape.laysOutWeights ? anyLayout : bDescriptor, nil, cDescriptor),
+                         "describing the product")
 
         var attributes: OpaquePointer?
         try OneDNN.check(api.attributesCreate(&attributes), "creating attributes")
@@ -124,7 +176,7 @@ final class BFloat16Products: @unchecked Sendable {
         }
         var descriptor: OpaquePointer?
         try OneDNN.check(api.primitiveDescriptorCreate(&descriptor, operation, attributes, engine, nil), "choosing kernels")
-        defer { _ = api.primitiveDescriptorDestroy(descriptor) }
+        let laidOutB = shape.laysOutWeights ? api.primitiveDescriptorQueryMemory(descriptor, OneDNN.weightsDescriptorQuery, 0) : nil
         if kernels == nil {
             var name: UnsafePointer<CChar>?
             if api.primitiveDescriptorQuery(descriptor, OneDNN.implementationQuery, 0, &name) == OneDNN.success, let name {
@@ -135,9 +187,10 @@ final class BFloat16Products: @unchecked Sendable {
         try OneDNN.check(api.primitiveCreate(&primitive, descriptor), "compiling the product")
         var a: OpaquePointer?, b: OpaquePointer?, c: OpaquePointer?
         try OneDNN.check(api.memoryCreate(&a, aDescriptor, engine, nil), "creating memory for A")
-        try OneDNN.check(api.memoryCreate(&b, bDescriptor, engine, nil), "creating memory for B")
+        try OneDNN.check(api.memoryCreate(&b, laidOutB ?? UnsafeRawPointer(bDescriptor), engine, nil), "creating memory for B")
         try OneDNN.check(api.memoryCreate(&c, cDescriptor, engine, nil), "creating memory for C")
-        let made = Primitive(primitive: primitive!, a: a!, b: b!, c: c!)
+        let made = Primitive(id: primitives.count, primitive: primitive!, a: a!, b: b!, c: c!,
+                             roundedB: bDescriptor, laidOutB: laidOutB, descriptor: descriptor!)
         primitives[shape] = made
         return made
     }
@@ -187,6 +240,8 @@ private struct OneDNN {
     static let float32: Int32 = 3, bfloat16: Int32 = 2
     static let sourceArgument: Int32 = 1, weightsArgument: Int32 = 33, destinationArgument: Int32 = 17
     static let implementationQuery: Int32 = 8       // dnnl_query_impl_info_str
+    static let weightsDescriptorQuery: Int32 = 131  // dnnl_query_weights_md
+    static let anyLayout: Int32 = 1                 // dnnl_format_tag_any
     static let avx512CoreBF16: Int32 = 0xe7         // dnnl_cpu_isa_avx512_core_bf16, a superset of the ISAs below it
     static let maxDimensions = 12                   // DNNL_MAX_NDIMS
     // Caller-allocated descriptors: 696 and 2,800 bytes in oneDNN 2.6; room to spare for any 2.x.
@@ -198,6 +253,8 @@ private struct OneDNN {
     let engineCreate: @convention(c) (Handle, Int32, Int) -> Status
     let streamCreate: @convention(c) (Handle, OpaquePointer?, UInt32) -> Status
     let memoryDescriptorInitByStrides: @convention(c) (UnsafeMutableRawPointer, Int32, UnsafePointer<Int64>, Int32, UnsafePointer<Int64>) -> Status
+    let memoryDescriptorInitByTag: @convention(c) (UnsafeMutableRawPointer, Int32, UnsafePointer<Int64>, Int32, Int32) -> Status
+    let memoryDescriptorGetSize: @convention(c) (UnsafeRawPointer) -> Int
     let matmulDescriptorInit: @convention(c) (UnsafeMutableRawPointer, UnsafeRawPointer, UnsafeRawPointer, UnsafeRawPointer?, UnsafeRawPointer) -> Status
     let attributesCreate: @convention(c) (Handle) -> Status
     let attributesDestroy: @convention(c) (OpaquePointer?) -> Status
@@ -208,6 +265,10 @@ private struct OneDNN {
     let primitiveDescriptorCreate: @convention(c) (Handle, UnsafeRawPointer, OpaquePointer?, OpaquePointer?, OpaquePointer?) -> Status
     let primitiveDescriptorDestroy: @convention(c) (OpaquePointer?) -> Status
     let primitiveDescriptorQuery: @convention(c) (OpaquePointer?, Int32, Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>) -> Status
+    let primitiveDescriptorQueryMemory: @convention(c) (OpaquePointer?, Int32, Int32) -> UnsafeRawPointer?
+    let reorderDescriptorCreate: @convention(c) (Handle, UnsafeRawPointer, OpaquePointer?, UnsafeRawPointer, OpaquePointer?, OpaquePointer?) -> Status
+    let primitiveDestroy: @convention(c) (OpaquePointer?) -> Status
+    let memoryDestroy: @convention(c) (OpaquePointer?) -> Status
     let primitiveCreate: @convention(c) (Handle, OpaquePointer?) -> Status
     let memoryCreate: @convention(c) (Handle, UnsafeRawPointer, OpaquePointer?, UnsafeMutableRawPointer?) -> Status
     let memorySetDataHandle: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) -> Status
@@ -259,6 +320,8 @@ private struct OneDNN {
             engineCreate: try symbol("dnnl_engine_create", as: (@convention(c) (Handle, Int32, Int) -> Status).self),
             streamCreate: try symbol("dnnl_stream_create", as: (@convention(c) (Handle, OpaquePointer?, UInt32) -> Status).self),
             memoryDescriptorInitByStrides: try symbol("dnnl_memory_desc_init_by_strides", as: (@convention(c) (UnsafeMutableRawPointer, Int32, UnsafePointer<Int64>, Int32, UnsafePointer<Int64>) -> Status).self),
+            memoryDescriptorInitByTag: try symbol("dnnl_memory_desc_init_by_tag", as: (@convention(c) (UnsafeMutableRawPointer, Int32, UnsafePointer<Int64>, Int32, Int32) -> Status).self),
+            memoryDescriptorGetSize: try symbol("dnnl_memory_desc_get_size", as: (@convention(c) (UnsafeRawPointer) -> Int).self),
             matmulDescriptorInit: try symbol("dnnl_matmul_desc_init", as: (@convention(c) (UnsafeMutableRawPointer, UnsafeRawPointer, UnsafeRawPointer, UnsafeRawPointer?, UnsafeRawPointer) -> Status).self),
             attributesCreate: try symbol("dnnl_primitive_attr_create", as: (@convention(c) (Handle) -> Status).self),
             attributesDestroy: try symbol("dnnl_primitive_attr_destroy", as: (@convention(c) (OpaquePointer?) -> Status).self),
@@ -269,6 +332,10 @@ private struct OneDNN {
             primitiveDescriptorCreate: try symbol("dnnl_primitive_desc_create", as: (@convention(c) (Handle, UnsafeRawPointer, OpaquePointer?, OpaquePointer?, OpaquePointer?) -> Status).self),
             primitiveDescriptorDestroy: try symbol("dnnl_primitive_desc_destroy", as: (@convention(c) (OpaquePointer?) -> Status).self),
             primitiveDescriptorQuery: try symbol("dnnl_primitive_desc_query", as: (@convention(c) (OpaquePointer?, Int32, Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>) -> Status).self),
+            primitiveDescriptorQueryMemory: try symbol("dnnl_primitive_desc_query_md", as: (@convention(c) (OpaquePointer?, Int32, Int32) -> UnsafeRawPointer?).self),
+            reorderDescriptorCreate: try symbol("dnnl_reorder_primitive_desc_create", as: (@convention(c) (Handle, UnsafeRawPointer, OpaquePointer?, UnsafeRawPointer, OpaquePointer?, OpaquePointer?) -> Status).self),
+            primitiveDestroy: try symbol("dnnl_primitive_destroy", as: (@convention(c) (OpaquePointer?) -> Status).self),
+            memoryDestroy: try symbol("dnnl_memory_destroy", as: (@convention(c) (OpaquePointer?) -> Status).self),
             primitiveCreate: try symbol("dnnl_primitive_create", as: (@convention(c) (Handle, OpaquePointer?) -> Status).self),
             memoryCreate: try symbol("dnnl_memory_create", as: (@convention(c) (Handle, UnsafeRawPointer, OpaquePointer?, UnsafeMutableRawPointer?) -> Status).self),
             memorySetDataHandle: try symbol("dnnl_memory_set_data_handle", as: (@convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) -> Status).self),

@@ -35,7 +35,7 @@ public enum MatrixProducts {
     /// C = op(A) op(B) + beta C in the chosen precision, split across the engine's threads.
     /// bfloat16 takes beta 0 (C overwritten) or 1 (accumulated into), the two the engine uses.
     /// `weights`, when given, is the tensor B's values come from, stored whole (ldb its row length): its
-    /// rounded copy is reused instead of rounding B again.
+    /// bfloat16 copies are kept and reused instead of rounding B again.
     @inline(__always)
     static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -44,7 +44,7 @@ public enum MatrixProducts {
     ) {
         if current == .bfloat16, let products = try? BFloat16Products.shared.get() {
             products.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                          a: a, lda: lda, b: b, ldb: ldb, roundedB: weights?.bfloat16Scalars, beta: beta, c: c, ldc: ldc)
+                          a: a, lda: lda, b: b, ldb: ldb, weights: weights, beta: beta, c: c, ldc: ldc)
         } else {
             BLAS.shared.parallelGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
@@ -52,20 +52,32 @@ public enum MatrixProducts {
     }
 }
 
+/// A weight's values as bfloat16 products read them, made on first use and dropped (with the tensor's
+/// `bfloat16Copies`) when the values change: a weight is read by its forward product and again by its
+/// input's gradient, and by every step of a search.
+final class BFloat16Copies: @unchecked Sendable {
+    /// Row-major, as the tensor stores its values.
+    let rounded: [UInt16]
+    /// Laid out as a compiled product prefers its weights, by product (made only while not recording
+    /// gradients, where the same weights serve many products of one shape).
+    var laidOut: [Int: BFloat16Products.LaidOutWeights] = [:]
+
+    init(rounded: [UInt16]) { self.rounded = rounded }
+}
+
 extension Tensor {
-    /// The values rounded to bfloat16, kept until they change: a weight is read by its forward product and
-    /// again by its input's gradient, and by every step of a search.
-    var bfloat16Scalars: [UInt16] {
-        Tensor.bfloat16CopyLock.lock(); defer { Tensor.bfloat16CopyLock.unlock() }
-        if let copy = bfloat16Copy { return copy }
-        let copy = scalars.withUnsafeBufferPointer {
-            BFloat16Rounding.pack(rows: 1, columns: count, from: $0.baseAddress!, stride: count)
+    /// This tensor's bfloat16 copies, rounding its values on first use. Callers hold `bfloat16Lock`.
+    var bfloat16: BFloat16Copies {
+        if let copies = bfloat16Copies { return copies }
+        let copies = scalars.withUnsafeBufferPointer {
+            BFloat16Copies(rounded: BFloat16Rounding.pack(rows: 1, columns: count, from: $0.baseAddress!, stride: count))
         }
-        bfloat16Copy = copy
-        return copy
+        bfloat16Copies = copies
+        return copies
     }
 
-    private static let bfloat16CopyLock = NSLock()
+    /// Guards every tensor's `bfloat16Copies`.
+    static let bfloat16Lock = NSLock()
 }
 
 /// float32 to bfloat16 (its upper 16 bits), rounded to nearest even; NaN stays a (quiet) NaN.

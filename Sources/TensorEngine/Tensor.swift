@@ -7,11 +7,10 @@ public final class Tensor {
     public let shape: [Int]
     /// The values, row-major.
     public internal(set) var scalars: [Float] {
-        didSet { bfloat16Copy = nil }
+        didSet { bfloat16Copies = nil }
     }
-    /// The values rounded for bfloat16 products, made on first use and dropped when the values change
-    /// (see `bfloat16Scalars`).
-    var bfloat16Copy: [UInt16]?
+    /// The values rounded for bfloat16 products, made on first use and dropped when the values change.
+    var bfloat16Copies: BFloat16Copies?
     /// d(loss)/d(self), filled by `backward()` when the tensor takes part in differentiation.
     public internal(set) var gradient: [Float]?
     /// True for parameters and for every value computed from one while recording.

@@ -26,7 +26,8 @@ final class BFloat16Tests: XCTestCase {
         XCTAssertEqual(packed.map(BFloat16Rounding.widen), [1, 2, 3, 4])
     }
 
-    /// Every transpose combination, both betas, leading dimensions wider than the matrices, and the weights path.
+    /// Every transpose combination, both betas, leading dimensions wider than the matrices, and B given as a weights
+    /// tensor: its rounded copy while recording gradients, its copy laid out for the product while not (a search).
     func testProductsMatchAReferenceOnRoundedOperands() throws {
         try withBFloat16Products {
             let random = RandomSource(seed: 11)
@@ -34,7 +35,7 @@ final class BFloat16Tests: XCTestCase {
             for transposeA in [false, true] {
                 for transposeB in [false, true] {
                     for beta: Float in [0, 1] {
-                        for weighted in [false, true] {
+                        for (weighted, laidOut) in [(false, false), (true, false), (true, true)] {
                             // Stored shapes: A is (m, k) or (k, m); B is (k, n) or (n, k); C is (m, n); all padded by 3 columns,
                             // except B when it comes from a weights tensor (stored whole).
                             let aRows = transposeA ? k : m, aColumns = transposeA ? m : k, lda = aColumns + 3
@@ -45,15 +46,18 @@ final class BFloat16Tests: XCTestCase {
                             let initial = (0..<(m * ldc)).map { _ in random.nextNormal() }
                             var c = initial
                             let weights = weighted ? Tensor(shape: [bRows, bColumns], scalars: b) : nil
-                            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
-                                MatrixProducts.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                                                    a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
-                                                    beta: beta, c: pc.baseAddress!, ldc: ldc, weights: weights)
-                            } } }
+                            func multiply() {
+                                a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                                    MatrixProducts.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                                        a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
+                                                        beta: beta, c: pc.baseAddress!, ldc: ldc, weights: weights)
+                                } } }
+                            }
+                            if laidOut { withoutGradient(multiply) } else { multiply() }
                             func opA(_ i: Int, _ l: Int) -> Float { transposeA ? a[l * lda + i] : a[i * lda + l] }
                             func opB(_ l: Int, _ j: Int) -> Float { transposeB ? b[j * ldb + l] : b[l * ldb + j] }
                             func rounded(_ x: Float) -> Double { Double(BFloat16Rounding.widen(BFloat16Rounding.round(x))) }
-                            let label = "transposeA \(transposeA), transposeB \(transposeB), beta \(beta), weights \(weighted)"
+                            let label = "transposeA \(transposeA), transposeB \(transposeB), beta \(beta), weights \(weighted), laid out \(laidOut)"
                             for i in 0..<m {
                                 for j in 0..<n {
                                     var exact = 0.0, magnitude = 0.0, unrounded = 0.0
@@ -101,9 +105,14 @@ final class BFloat16Tests: XCTestCase {
                 XCTAssertLessThan(worst, 0.02 * scale, "\(name): worst difference \(worst) against values up to \(scale)")
                 XCTAssertGreaterThan(worst, 0, "\(name): bfloat16 products should differ from float32 somewhere")
             }
+            // Without gradients the product reads the weights laid out for it: the same output.
+            let searched = withoutGradient { x.linear(weight) }.scalars
+            for (got, expected) in zip(searched, reduced.output) { XCTAssertEqual(got, expected, accuracy: 1e-5 * max(1, abs(expected))) }
             weight.withUnsafeMutableScalars { values in for i in values.indices { values[i] *= -1 } }
             let flipped = run()
             for (got, expected) in zip(flipped.output, reduced.output) { XCTAssertEqual(got, -expected, accuracy: 1e-4 * max(1, abs(expected))) }
+            let flippedSearch = withoutGradient { x.linear(weight) }.scalars
+            for (got, expected) in zip(flippedSearch, reduced.output) { XCTAssertEqual(got, -expected, accuracy: 1e-4 * max(1, abs(expected))) }
         }
     }
 
