@@ -43,7 +43,7 @@ final class BFloat16Products: @unchecked Sendable {
         let a: OpaquePointer, b: OpaquePointer, c: OpaquePointer
         /// B as rounded (row-major, or its transpose) and, when it lays out weights, as the kernels take it
         /// (owned by `descriptor`, which is kept for it).
-        let roundedB: UnsafeMutableRawPointer, laidOutB: UnsafeRawPointer?
+        let roundedBDescriptor: UnsafeMutableRawPointer, laidOutBDescriptor: UnsafeRawPointer?
         let descriptor: OpaquePointer
     }
 
@@ -56,14 +56,14 @@ final class BFloat16Products: @unchecked Sendable {
 
     /// Lays `rounded` out for `primitive` with a oneDNN reorder (the lock is held).
     private func layOut(_ rounded: [UInt16], for primitive: Primitive) throws -> LaidOutWeights {
-        guard let target = primitive.laidOutB else { throw BFloat16Error.failed("laying out weights for a product that reads them as rounded", -1) }
+        guard let target = primitive.laidOutBDescriptor else { throw BFloat16Error.failed("laying out weights for a product that reads them as rounded", -1) }
         let laidOut = LaidOutWeights(bytes: api.memoryDescriptorGetSize(target))
         var reorderDescriptor: OpaquePointer?, reorder: OpaquePointer?, from: OpaquePointer?, to: OpaquePointer?
-        try OneDNN.check(api.reorderDescriptorCreate(&reorderDescriptor, primitive.roundedB, engine, target, engine, nil), "choosing a weights layout")
+        try OneDNN.check(api.reorderDescriptorCreate(&reorderDescriptor, primitive.roundedBDescriptor, engine, target, engine, nil), "choosing a weights layout")
         defer { _ = api.primitiveDescriptorDestroy(reorderDescriptor) }
         try OneDNN.check(api.primitiveCreate(&reorder, reorderDescriptor), "compiling a weights layout")
         defer { _ = api.primitiveDestroy(reorder) }
-        try OneDNN.check(api.memoryCreate(&from, primitive.roundedB, engine, UnsafeMutableRawPointer(mutating: rounded)), "creating memory for weights")
+        try OneDNN.check(api.memoryCreate(&from, primitive.roundedBDescriptor, engine, UnsafeMutableRawPointer(mutating: rounded)), "creating memory for weights")
         defer { _ = api.memoryDestroy(from) }
         try OneDNN.check(api.memoryCreate(&to, target, engine, laidOut.storage), "creating memory for laid-out weights")
         defer { _ = api.memoryDestroy(to) }
@@ -95,7 +95,7 @@ final class BFloat16Products: @unchecked Sendable {
     /// spares oneDNN re-laying B out on every call.
     func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, weights: Tensor?,
+        a: UnsafePointer<Float>, lda: Int, roundedA: [UInt16]?, b: UnsafePointer<Float>, ldb: Int, roundedB: [UInt16]?, weights: Tensor?,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         precondition(beta == 0 || beta == 1, "bfloat16 products take beta 0 or 1, got \(beta)")
@@ -105,10 +105,13 @@ final class BFloat16Products: @unchecked Sendable {
             if beta == 0 { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
             return
         }
-        // Operands as stored (op(A) is A or Aᵀ), packed without their leading dimensions; B from its weights' copies.
-        var packedA = BFloat16Rounding.pack(rows: transposeA ? k : m, columns: transposeA ? m : k, from: a, stride: lda)
+        // Operands as stored (op(A) is A or Aᵀ), packed without their leading dimensions: rounded here, or given
+        // rounded by a caller that feeds them to several products; B from its weights' copies.
+        precondition(roundedA == nil || roundedA!.count == m * k, "bfloat16 product: A's rounded copy is not A")
+        precondition(roundedB == nil || roundedB!.count == k * n, "bfloat16 product: B's rounded copy is not B")
+        let packedA = roundedA ?? BFloat16Rounding.pack(rows: transposeA ? k : m, columns: transposeA ? m : k, from: a, stride: lda)
         let copies: BFloat16Copies? = weights.map { w in Tensor.bfloat16Lock.withLock { w.bfloat16 } }
-        let packedB = copies?.rounded ?? BFloat16Rounding.pack(rows: transposeB ? n : k, columns: transposeB ? k : n, from: b, stride: ldb)
+        let packedB = copies?.rounded ?? roundedB ?? BFloat16Rounding.pack(rows: transposeB ? n : k, columns: transposeB ? k : n, from: b, stride: ldb)
         let shape = Shape(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, ldc: ldc, accumulates: beta == 1,
                           laysOutWeights: copies != nil && !GradientMode.isRecording)
         lock.lock(); defer { lock.unlock() }
@@ -127,10 +130,10 @@ final class BFloat16Products: @unchecked Sendable {
                     return made
                 }
             }
-            try packedA.withUnsafeMutableBytes { pa in
-                // Read only: a mutable view of B would copy the weights' shared copy on every call.
+            // Read only: a mutable view of a shared rounded copy would copy it on every call.
+            try packedA.withUnsafeBytes { pa in
                 try packedB.withUnsafeBytes { pb in
-                    try OneDNN.check(api.memorySetDataHandle(primitive.a, pa.baseAddress), "binding A")
+                    try OneDNN.check(api.memorySetDataHandle(primitive.a, UnsafeMutableRawPointer(mutating: pa.baseAddress)), "binding A")
                     try OneDNN.check(api.memorySetDataHandle(primitive.b, laidOut?.storage ?? UnsafeMutableRawPointer(mutating: pb.baseAddress)), "binding B")
                     try OneDNN.check(api.memorySetDataHandle(primitive.c, UnsafeMutableRawPointer(c)), "binding C")
                     try OneDNN.withArguments([(OneDNN.sourceArgument, primitive.a), (OneDNN.weightsArgument, primitive.b),
@@ -190,7 +193,7 @@ final class BFloat16Products: @unchecked Sendable {
         try OneDNN.check(api.memoryCreate(&b, laidOutB ?? UnsafeRawPointer(bDescriptor), engine, nil), "creating memory for B")
         try OneDNN.check(api.memoryCreate(&c, cDescriptor, engine, nil), "creating memory for C")
         let made = Primitive(id: primitives.count, primitive: primitive!, a: a!, b: b!, c: c!,
-                             roundedB: bDescriptor, laidOutB: laidOutB, descriptor: descriptor!)
+                             roundedBDescriptor: bDescriptor, laidOutBDescriptor: laidOutB, descriptor: descriptor!)
         primitives[shape] = made
         return made
     }

@@ -24,6 +24,13 @@ public enum MatrixProducts {
         current = precision
     }
 
+    /// `values` rounded for bfloat16 products while those are in use (nil in float32): an operand that feeds
+    /// several products (a linear layer's input, forward and for its weight's gradient) is rounded once.
+    static func rounded(_ values: UnsafeBufferPointer<Float>) -> [UInt16]? {
+        guard current == .bfloat16, let base = values.baseAddress else { return nil }
+        return BFloat16Rounding.pack(rows: 1, columns: values.count, from: base, stride: values.count)
+    }
+
     /// What runs the products, e.g. for logs and benchmarks.
     public static var summary: String {
         switch current {
@@ -35,16 +42,17 @@ public enum MatrixProducts {
     /// C = op(A) op(B) + beta C in the chosen precision, split across the engine's threads.
     /// bfloat16 takes beta 0 (C overwritten) or 1 (accumulated into), the two the engine uses.
     /// `weights`, when given, is the tensor B's values come from, stored whole (ldb its row length): its
-    /// bfloat16 copies are kept and reused instead of rounding B again.
+    /// bfloat16 copies are kept and reused instead of rounding B again. `roundedA` and `roundedB`, when given,
+    /// are `rounded(_:)` of the operands as stored, for an operand that feeds several products.
     @inline(__always)
     static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        a: UnsafePointer<Float>, lda: Int, roundedA: [UInt16]? = nil, b: UnsafePointer<Float>, ldb: Int, roundedB: [UInt16]? = nil,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, weights: Tensor? = nil
     ) {
         if current == .bfloat16, let products = try? BFloat16Products.shared.get() {
-            products.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                          a: a, lda: lda, b: b, ldb: ldb, weights: weights, beta: beta, c: c, ldc: ldc)
+            products.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, roundedA: roundedA,
+                          b: b, ldb: ldb, roundedB: roundedB, weights: weights, beta: beta, c: c, ldc: ldc)
         } else {
             BLAS.shared.parallelGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)

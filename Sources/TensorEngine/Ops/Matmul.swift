@@ -19,30 +19,33 @@ extension Tensor {
         precondition(shape.last == inFeatures, "linear: input \(shape) does not end in \(inFeatures)")
         let x = self
         let n = count / inFeatures
+        // In bfloat16, x is rounded once: for this product and for the weight's gradient.
+        let roundedX = x.scalars.withUnsafeBufferPointer { MatrixProducts.rounded($0) }
         let out = productBuffer(count: n * outFeatures) { c in
             x.scalars.withUnsafeBufferPointer { a in
                 weight.scalars.withUnsafeBufferPointer { w in
                     MatrixProducts.gemm(transposeA: false, transposeB: true, m: n, n: outFeatures, k: inFeatures,
-                                     a: a.baseAddress!, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
-                                     c: c, ldc: outFeatures, weights: weight)
+                                        a: a.baseAddress!, lda: inFeatures, roundedA: roundedX, b: w.baseAddress!, ldb: inFeatures,
+                                        c: c, ldc: outFeatures, weights: weight)
                 }
             }
         }
         return .result(shape: Array(shape.dropLast()) + [outFeatures], scalars: out, inputs: [x, weight]) { g in
+            let roundedG = MatrixProducts.rounded(g)   // dY feeds both products below
             // dX (N, I) += dY (N, O) · W (O, I)
             x.accumulateGradientByProduct { dX, beta in
                 weight.scalars.withUnsafeBufferPointer { w in
                     MatrixProducts.gemm(transposeA: false, transposeB: false, m: n, n: inFeatures, k: outFeatures,
-                                     a: g.baseAddress!, lda: outFeatures, b: w.baseAddress!, ldb: inFeatures,
-                                     beta: beta, c: dX, ldc: inFeatures, weights: weight)
+                                        a: g.baseAddress!, lda: outFeatures, roundedA: roundedG, b: w.baseAddress!, ldb: inFeatures,
+                                        beta: beta, c: dX, ldc: inFeatures, weights: weight)
                 }
             }
             // dW (O, I) += dYᵀ (O, N) · X (N, I)
             weight.accumulateGradientByProduct { dW, beta in
                 x.scalars.withUnsafeBufferPointer { a in
                     MatrixProducts.gemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: n,
-                                     a: g.baseAddress!, lda: outFeatures, b: a.baseAddress!, ldb: inFeatures,
-                                     beta: beta, c: dW, ldc: inFeatures)
+                                        a: g.baseAddress!, lda: outFeatures, roundedA: roundedG, b: a.baseAddress!, ldb: inFeatures,
+                                        roundedB: roundedX, beta: beta, c: dW, ldc: inFeatures)
                 }
             }
         }
