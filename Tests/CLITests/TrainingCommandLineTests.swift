@@ -200,6 +200,33 @@ final class TrainingCommandLineTests: XCTestCase {
         }
     }
 
+    /// `--precision bfloat16` either serves the same recommendations as float32 (where oneDNN and AVX-512 BF16 are
+    /// here) or refuses, saying what is missing; an unknown precision is refused by name.
+    func testBFloat16PrecisionServesOrSaysWhyNot() throws {
+        let model = directory.appendingPathComponent("zero-shot-model")
+        try FileManager.default.copyItem(at: CommandLine.repository.appendingPathComponent("data/zero-shot-model"), to: model)
+        let sample = CommandLine.repository.appendingPathComponent("data/beauty-sample").path
+        func recommend(_ precision: String) throws -> (status: Int32, items: [String], error: String) {
+            let result = try CommandLine.run(["recommend", "--model", model.path, "--data", sample, "--history", "7806397051,B009PZVOF6",
+                                              "-k", "3", "--json", "--precision", precision])
+            guard result.status == 0 else { return (result.status, [], result.error) }
+            let answer = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+            return (0, try XCTUnwrap(answer["recommendations"] as? [[String: Any]]).compactMap { $0["item_id"] as? String }, result.error)
+        }
+        let reference = try recommend("float32")
+        XCTAssertEqual(reference.status, 0, reference.error)
+        let reduced = try recommend("bfloat16")
+        if reduced.status == 0 {
+            XCTAssertEqual(reduced.items.first, reference.items.first, "bfloat16 changed the top recommendation: \(reduced.items) vs \(reference.items)")
+            XCTAssertEqual(reduced.items.count, 3)
+        } else {
+            XCTAssertTrue(reduced.error.contains("--precision bfloat16") && (reduced.error.contains("libdnnl2") || reduced.error.contains("BF16")), reduced.error)
+        }
+        let unknown = try CommandLine.run(["recommend", "--model", model.path, "--history", "7806397051", "--precision", "float8"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.error.contains("float8"), unknown.error)
+    }
+
     /// Outside the repository the bundled vocabulary is found beside the executable; what cannot be found names its flag.
     func testRunsFromAnotherFolder() throws {
         let data = directory.appendingPathComponent("data").path, run = directory.appendingPathComponent("run").path
