@@ -24,10 +24,14 @@ public enum MatrixProducts {
         current = precision
     }
 
-    /// `values` rounded for bfloat16 products while those are in use (nil in float32): an operand that feeds
-    /// several products (a linear layer's input, forward and for its weight's gradient) is rounded once.
-    static func rounded(_ values: UnsafeBufferPointer<Float>) -> [UInt16]? {
-        guard current == .bfloat16, let base = values.baseAddress else { return nil }
+    /// Products of fewer multiply-adds stay float32 in bfloat16 mode: a oneDNN call costs tens of microseconds
+    /// (its threads wake, operands are rounded), more than such a product takes in BLAS (tiny models' decoding).
+    nonisolated(unsafe) static var smallestBFloat16Product = 1 << 22
+
+    /// `values` rounded for bfloat16 products of `multiplyAdds` each while those are in use (else nil): an operand
+    /// that feeds several products (a linear layer's input, forward and for its weight's gradient) is rounded once.
+    static func rounded(_ values: UnsafeBufferPointer<Float>, forProductsOf multiplyAdds: Int) -> [UInt16]? {
+        guard current == .bfloat16, multiplyAdds >= smallestBFloat16Product, let base = values.baseAddress else { return nil }
         return BFloat16Rounding.pack(rows: 1, columns: values.count, from: base, stride: values.count)
     }
 
@@ -50,7 +54,7 @@ public enum MatrixProducts {
         a: UnsafePointer<Float>, lda: Int, roundedA: [UInt16]? = nil, b: UnsafePointer<Float>, ldb: Int, roundedB: [UInt16]? = nil,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, weights: Tensor? = nil
     ) {
-        if current == .bfloat16, let products = try? BFloat16Products.shared.get() {
+        if current == .bfloat16, m * n * k >= smallestBFloat16Product, let products = try? BFloat16Products.shared.get() {
             products.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, roundedA: roundedA,
                           b: b, ldb: ldb, roundedB: roundedB, weights: weights, beta: beta, c: c, ldc: ldc)
         } else {
