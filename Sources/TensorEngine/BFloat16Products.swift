@@ -38,7 +38,6 @@ final class BFloat16Products: @unchecked Sendable {
 
     /// A compiled primitive and its three memory objects, pointed at each product's buffers in turn.
     private struct Primitive {
-        let id: Int
         let primitive: OpaquePointer
         let a: OpaquePointer, b: OpaquePointer, c: OpaquePointer
         /// B as rounded (row-major, or its transpose) and, when it lays out weights, as the kernels take it
@@ -47,30 +46,57 @@ final class BFloat16Products: @unchecked Sendable {
         let descriptor: OpaquePointer
     }
 
-    /// Weights laid out as one compiled product reads them.
+    /// Weights laid out as compiled products read them. It keeps a copy of the product's descriptor, which owns
+    /// the layout's description, so that every product wanting the same layout (most shapes of a search) shares it.
     final class LaidOutWeights: @unchecked Sendable {
         let storage: UnsafeMutableRawPointer
-        init(bytes: Int) { storage = .allocate(byteCount: max(bytes, 1), alignment: 64) }
-        deinit { storage.deallocate() }
+        /// The layout, owned by `owner`.
+        let layout: UnsafeRawPointer
+        private let owner: OpaquePointer
+        private let release: (OpaquePointer) -> Void
+
+        fileprivate init(bytes: Int, owner: OpaquePointer, layout: UnsafeRawPointer, release: @escaping (OpaquePointer) -> Void) {
+            storage = .allocate(byteCount: max(bytes, 1), alignment: 64)
+            self.owner = owner
+            self.layout = layout
+            self.release = release
+        }
+
+        deinit {
+            storage.deallocate()
+            release(owner)
+        }
     }
 
-    /// Lays `rounded` out for `primitive` with a oneDNN reorder (the lock is held).
-    private func layOut(_ rounded: [UInt16], for primitive: Primitive) throws -> LaidOutWeights {
+    /// `rounded` laid out as `primitive` reads its weights: a kept copy in that layout, or one made now with a
+    /// oneDNN reorder (the lock is held).
+    private func laidOut(_ copies: BFloat16Copies, for primitive: Primitive) throws -> LaidOutWeights {
         guard let target = primitive.laidOutBDescriptor else { throw BFloat16Error.failed("laying out weights for a product that reads them as rounded", -1) }
-        let laidOut = LaidOutWeights(bytes: api.memoryDescriptorGetSize(target))
+        if let known = copies.laidOut.first(where: { api.memoryDescriptorEqual($0.layout, target) != 0 }) { return known }
+        var owner: OpaquePointer?
+        try OneDNN.check(api.primitiveDescriptorClone(&owner, primitive.descriptor), "keeping a weights layout")
+        guard let owner, let layout = api.primitiveDescriptorQueryMemory(owner, OneDNN.weightsDescriptorQuery, 0) else {
+            throw BFloat16Error.failed("keeping a weights layout", -1)
+        }
+        let destroy = api.primitiveDescriptorDestroy
+        let laidOut = LaidOutWeights(bytes: api.memoryDescriptorGetSize(target), owner: owner, layout: layout) { _ = destroy($0) }
         var reorderDescriptor: OpaquePointer?, reorder: OpaquePointer?, from: OpaquePointer?, to: OpaquePointer?
         try OneDNN.check(api.reorderDescriptorCreate(&reorderDescriptor, primitive.roundedBDescriptor, engine, target, engine, nil), "choosing a weights layout")
         defer { _ = api.primitiveDescriptorDestroy(reorderDescriptor) }
         try OneDNN.check(api.primitiveCreate(&reorder, reorderDescriptor), "compiling a weights layout")
         defer { _ = api.primitiveDestroy(reorder) }
-        try OneDNN.check(api.memoryCreate(&from, primitive.roundedBDescriptor, engine, UnsafeMutableRawPointer(mutating: rounded)), "creating memory for weights")
-        defer { _ = api.memoryDestroy(from) }
         try OneDNN.check(api.memoryCreate(&to, target, engine, laidOut.storage), "creating memory for laid-out weights")
         defer { _ = api.memoryDestroy(to) }
-        try OneDNN.withArguments([(OneDNN.sourceArgument, from!), (OneDNN.destinationArgument, to!)]) { count, arguments in
-            try OneDNN.check(api.primitiveExecute(reorder, stream, count, arguments), "laying out weights")
+        try copies.rounded.withUnsafeBytes { rounded in
+            try OneDNN.check(api.memoryCreate(&from, primitive.roundedBDescriptor, engine, UnsafeMutableRawPointer(mutating: rounded.baseAddress)),
+                             "creating memory for weights")
+            defer { _ = api.memoryDestroy(from) }
+            try OneDNN.withArguments([(OneDNN.sourceArgument, from!), (OneDNN.destinationArgument, to!)]) { count, arguments in
+                try OneDNN.check(api.primitiveExecute(reorder, stream, count, arguments), "laying out weights")
+            }
+            try OneDNN.check(api.streamWait(stream), "waiting for the weights layout")
         }
-        try OneDNN.check(api.streamWait(stream), "waiting for the weights layout")
+        copies.laidOut.append(laidOut)
         return laidOut
     }
 
@@ -123,12 +149,7 @@ final class BFloat16Products: @unchecked Sendable {
             let primitive = try self.primitive(for: shape)
             var laidOut: LaidOutWeights?
             if shape.laysOutWeights, let copies {
-                laidOut = try Tensor.bfloat16Lock.withLock {
-                    if let known = copies.laidOut[primitive.id] { return known }
-                    let made = try layOut(copies.rounded, for: primitive)
-                    copies.laidOut[primitive.id] = made
-                    return made
-                }
+                laidOut = try Tensor.bfloat16Lock.withLock { try self.laidOut(copies, for: primitive) }
             }
             // Read only: a mutable view of a shared rounded copy would copy it on every call.
             try packedA.withUnsafeBytes { pa in
@@ -152,6 +173,8 @@ final class BFloat16Products: @unchecked Sendable {
     /// The compiled product for `shape`, made on first use (the lock is held).
     private func primitive(for shape: Shape) throws -> Primitive {
         if let known = primitives[shape] { return known }
+        // Searches and evaluations meet many row counts; past a few hundred shapes, start the cache afresh.
+        if primitives.count >= OneDNN.keptPrimitives { forgetPrimitives() }
         let (m, n, k) = (Int64(shape.m), Int64(shape.n), Int64(shape.k))
         // Packed operands: A is (m, k) or, transposed, stored (k, m); B is (k, n) or stored (n, k).
         let aDescriptor = try describe([m, k], strides: shape.transposeA ? [1, m] : [k, 1], type: OneDNN.bfloat16)
@@ -192,10 +215,21 @@ final class BFloat16Products: @unchecked Sendable {
         try OneDNN.check(api.memoryCreate(&a, aDescriptor, engine, nil), "creating memory for A")
         try OneDNN.check(api.memoryCreate(&b, laidOutB ?? UnsafeRawPointer(bDescriptor), engine, nil), "creating memory for B")
         try OneDNN.check(api.memoryCreate(&c, cDescriptor, engine, nil), "creating memory for C")
-        let made = Primitive(id: primitives.count, primitive: primitive!, a: a!, b: b!, c: c!,
+        let made = Primitive(primitive: primitive!, a: a!, b: b!, c: c!,
                              roundedBDescriptor: bDescriptor, laidOutBDescriptor: laidOutB, descriptor: descriptor!)
         primitives[shape] = made
         return made
+    }
+
+    /// Destroys every compiled product (the lock is held). Laid-out weights keep their own descriptors.
+    private func forgetPrimitives() {
+        for made in primitives.values {
+            _ = api.primitiveDestroy(made.primitive)
+            [made.a, made.b, made.c].forEach { _ = api.memoryDestroy($0) }
+            _ = api.primitiveDescriptorDestroy(made.descriptor)
+            made.roundedBDescriptor.deallocate()
+        }
+        primitives = [:]
     }
 
     /// A 2-D memory descriptor in a buffer the caller frees.
@@ -245,6 +279,8 @@ private struct OneDNN {
     static let implementationQuery: Int32 = 8       // dnnl_query_impl_info_str
     static let weightsDescriptorQuery: Int32 = 131  // dnnl_query_weights_md
     static let anyLayout: Int32 = 1                 // dnnl_format_tag_any
+    /// Compiled products kept before the cache starts afresh.
+    static let keptPrimitives = 256
     static let avx512CoreBF16: Int32 = 0xe7         // dnnl_cpu_isa_avx512_core_bf16, a superset of the ISAs below it
     static let maxDimensions = 12                   // DNNL_MAX_NDIMS
     // Caller-allocated descriptors: 696 and 2,800 bytes in oneDNN 2.6; room to spare for any 2.x.
@@ -270,6 +306,8 @@ private struct OneDNN {
     let primitiveDescriptorQuery: @convention(c) (OpaquePointer?, Int32, Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>) -> Status
     let primitiveDescriptorQueryMemory: @convention(c) (OpaquePointer?, Int32, Int32) -> UnsafeRawPointer?
     let reorderDescriptorCreate: @convention(c) (Handle, UnsafeRawPointer, OpaquePointer?, UnsafeRawPointer, OpaquePointer?, OpaquePointer?) -> Status
+    let primitiveDescriptorClone: @convention(c) (Handle, OpaquePointer?) -> Status
+    let memoryDescriptorEqual: @convention(c) (UnsafeRawPointer, UnsafeRawPointer) -> Int32
     let primitiveDestroy: @convention(c) (OpaquePointer?) -> Status
     let memoryDestroy: @convention(c) (OpaquePointer?) -> Status
     let primitiveCreate: @convention(c) (Handle, OpaquePointer?) -> Status
@@ -337,6 +375,8 @@ private struct OneDNN {
             primitiveDescriptorQuery: try symbol("dnnl_primitive_desc_query", as: (@convention(c) (OpaquePointer?, Int32, Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>) -> Status).self),
             primitiveDescriptorQueryMemory: try symbol("dnnl_primitive_desc_query_md", as: (@convention(c) (OpaquePointer?, Int32, Int32) -> UnsafeRawPointer?).self),
             reorderDescriptorCreate: try symbol("dnnl_reorder_primitive_desc_create", as: (@convention(c) (Handle, UnsafeRawPointer, OpaquePointer?, UnsafeRawPointer, OpaquePointer?, OpaquePointer?) -> Status).self),
+            primitiveDescriptorClone: try symbol("dnnl_primitive_desc_clone", as: (@convention(c) (Handle, OpaquePointer?) -> Status).self),
+            memoryDescriptorEqual: try symbol("dnnl_memory_desc_equal", as: (@convention(c) (UnsafeRawPointer, UnsafeRawPointer) -> Int32).self),
             primitiveDestroy: try symbol("dnnl_primitive_destroy", as: (@convention(c) (OpaquePointer?) -> Status).self),
             memoryDestroy: try symbol("dnnl_memory_destroy", as: (@convention(c) (OpaquePointer?) -> Status).self),
             primitiveCreate: try symbol("dnnl_primitive_create", as: (@convention(c) (Handle, OpaquePointer?) -> Status).self),

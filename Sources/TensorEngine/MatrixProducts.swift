@@ -24,14 +24,23 @@ public enum MatrixProducts {
         current = precision
     }
 
-    /// Products of fewer multiply-adds stay float32 in bfloat16 mode: a oneDNN call costs tens of microseconds
-    /// (its threads wake, operands are rounded), more than such a product takes in BLAS (tiny models' decoding).
+    /// In bfloat16 mode a product runs in bfloat16 when it has at least this many multiply-adds, or a weight of at
+    /// least `smallestBFloat16Weight` values; others stay float32. A oneDNN call costs tens of microseconds (its
+    /// threads wake, operands are rounded): more than a small product takes in BLAS (a tiny model's decoding),
+    /// unless its weight is large enough that reading it in half the bytes pays (t5-small's decoding of one user).
     nonisolated(unsafe) static var smallestBFloat16Product = 1 << 22
+    static let smallestBFloat16Weight = 1 << 18   // a 512 x 512 projection
 
-    /// `values` rounded for bfloat16 products of `multiplyAdds` each while those are in use (else nil): an operand
-    /// that feeds several products (a linear layer's input, forward and for its weight's gradient) is rounded once.
-    static func rounded(_ values: UnsafeBufferPointer<Float>, forProductsOf multiplyAdds: Int) -> [UInt16]? {
-        guard current == .bfloat16, multiplyAdds >= smallestBFloat16Product, let base = values.baseAddress else { return nil }
+    /// Whether a product of `multiplyAdds` with a weight of `weightCount` values (0: none) runs in bfloat16.
+    static func runsInBFloat16(multiplyAdds: Int, weightCount: Int) -> Bool {
+        current == .bfloat16 && (multiplyAdds >= smallestBFloat16Product || weightCount >= smallestBFloat16Weight)
+    }
+
+    /// `values` rounded for bfloat16 products of `multiplyAdds` each with a weight of `weightCount` values while
+    /// those run in bfloat16 (else nil): an operand that feeds several products (a linear layer's input, forward
+    /// and for its weight's gradient) is rounded once.
+    static func rounded(_ values: UnsafeBufferPointer<Float>, forProductsOf multiplyAdds: Int, weightCount: Int) -> [UInt16]? {
+        guard runsInBFloat16(multiplyAdds: multiplyAdds, weightCount: weightCount), let base = values.baseAddress else { return nil }
         return BFloat16Rounding.pack(rows: 1, columns: values.count, from: base, stride: values.count)
     }
 
@@ -54,7 +63,7 @@ public enum MatrixProducts {
         a: UnsafePointer<Float>, lda: Int, roundedA: [UInt16]? = nil, b: UnsafePointer<Float>, ldb: Int, roundedB: [UInt16]? = nil,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, weights: Tensor? = nil
     ) {
-        if current == .bfloat16, m * n * k >= smallestBFloat16Product, let products = try? BFloat16Products.shared.get() {
+        if runsInBFloat16(multiplyAdds: m * n * k, weightCount: weights?.count ?? 0), let products = try? BFloat16Products.shared.get() {
             products.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, roundedA: roundedA,
                           b: b, ldb: ldb, roundedB: roundedB, weights: weights, beta: beta, c: c, ldc: ldc)
         } else {
@@ -70,9 +79,9 @@ public enum MatrixProducts {
 final class BFloat16Copies: @unchecked Sendable {
     /// Row-major, as the tensor stores its values.
     let rounded: [UInt16]
-    /// Laid out as a compiled product prefers its weights, by product (made only while not recording
-    /// gradients, where the same weights serve many products of one shape).
-    var laidOut: [Int: BFloat16Products.LaidOutWeights] = [:]
+    /// Laid out as compiled products prefer their weights, one copy per layout (made only while not recording
+    /// gradients, where the same weights serve many products).
+    var laidOut: [BFloat16Products.LaidOutWeights] = []
 
     init(rounded: [UInt16]) { self.rounded = rounded }
 }

@@ -116,6 +116,32 @@ final class BFloat16Tests: XCTestCase {
         }
     }
 
+    /// A search meets many row counts: past the compiled-product cache's size (which then starts afresh) the
+    /// products stay right, and the weights keep one laid-out copy per layout, not one per shape.
+    func testManyShapesPastTheCompiledProductCache() throws {
+        try withBFloat16Products {
+            let random = RandomSource(seed: 8)
+            let (k, n) = (24, 40)
+            let weight = Tensor(shape: [n, k], scalars: (0..<(n * k)).map { _ in random.nextNormal() })
+            for m in 1...300 {
+                let x = Tensor(shape: [m, k], scalars: (0..<(m * k)).map { _ in random.nextNormal() })
+                let y = withoutGradient { x.linear(weight) }
+                for (row, column) in [(0, 0), (m - 1, n - 1), (m / 2, n / 3)] {
+                    var exact = 0.0, magnitude = 0.0
+                    for l in 0..<k {
+                        let product = Double(BFloat16Rounding.widen(BFloat16Rounding.round(x.scalars[row * k + l])))
+                            * Double(BFloat16Rounding.widen(BFloat16Rounding.round(weight.scalars[column * k + l])))
+                        exact += product
+                        magnitude += abs(product)
+                    }
+                    XCTAssertEqual(Double(y.scalars[row * n + column]), exact, accuracy: 1e-5 * magnitude + 1e-6, "m \(m) at (\(row), \(column))")
+                }
+            }
+            let layouts = try XCTUnwrap(weight.bfloat16Copies).laidOut.count
+            XCTAssertLessThanOrEqual(layouts, 4, "one laid-out copy per layout, not per shape")
+        }
+    }
+
     /// Runs `body` with bfloat16 products, or skips where this machine lacks oneDNN or the BF16 instructions.
     private func withBFloat16Products(_ body: () throws -> Void) throws {
         do { try MatrixProducts.use(.bfloat16) } catch { throw XCTSkip("bfloat16 products unavailable here: \(error)") }

@@ -21,7 +21,7 @@ extension Tensor {
         let n = count / inFeatures
         // In bfloat16, x is rounded once: for this product and for the weight's gradient (each n·O·I multiply-adds).
         let multiplyAdds = n * outFeatures * inFeatures
-        let roundedX = x.scalars.withUnsafeBufferPointer { MatrixProducts.rounded($0, forProductsOf: multiplyAdds) }
+        let roundedX = x.scalars.withUnsafeBufferPointer { MatrixProducts.rounded($0, forProductsOf: multiplyAdds, weightCount: weight.count) }
         let out = productBuffer(count: n * outFeatures) { c in
             x.scalars.withUnsafeBufferPointer { a in
                 weight.scalars.withUnsafeBufferPointer { w in
@@ -32,7 +32,7 @@ extension Tensor {
             }
         }
         return .result(shape: Array(shape.dropLast()) + [outFeatures], scalars: out, inputs: [x, weight]) { g in
-            let roundedG = MatrixProducts.rounded(g, forProductsOf: multiplyAdds)   // dY feeds both products below
+            let roundedG = MatrixProducts.rounded(g, forProductsOf: multiplyAdds, weightCount: weight.count)   // dY feeds both products below
             // dX (N, I) += dY (N, O) · W (O, I)
             x.accumulateGradientByProduct { dX, beta in
                 weight.scalars.withUnsafeBufferPointer { w in
