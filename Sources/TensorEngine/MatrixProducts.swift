@@ -2,7 +2,7 @@ import Foundation
 
 /// The arithmetic of the model's matrix products (linear layers, the LM head, batched `matmul`).
 /// Attention's per-head products stay float32 in both.
-public enum MatrixPrecision: String, Sendable, CaseIterable, Codable {
+public enum MatrixPrecision: String, Sendable, CaseIterable {
     /// float32 throughout, through BLAS: the reference the parity tests hold.
     case float32
     /// Operands rounded to bfloat16, products accumulated and written in float32, through oneDNN on CPUs

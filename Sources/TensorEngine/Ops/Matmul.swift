@@ -71,15 +71,15 @@ extension Tensor {
                     if !bBatched && !transposeB {
                         // One product for the whole batch: (batch·M, K) × (K, N).
                         MatrixProducts.gemm(transposeA: false, transposeB: false, m: batch * m, n: n, k: k,
-                                         a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: bColumns,
-                                         c: pc, ldc: n)
+                                            a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: bColumns,
+                                            c: pc, ldc: n)
                         return
                     }
                     for i in 0..<batch {
                         MatrixProducts.gemm(transposeA: false, transposeB: transposeB, m: m, n: n, k: k,
-                                         a: pa.baseAddress! + i * m * k, lda: k,
-                                         b: pb.baseAddress! + i * bStride, ldb: bColumns,
-                                         c: pc + i * m * n, ldc: n)
+                                            a: pa.baseAddress! + i * m * k, lda: k,
+                                            b: pb.baseAddress! + i * bStride, ldb: bColumns,
+                                            c: pc + i * m * n, ldc: n)
                     }
                 }
             }
@@ -91,9 +91,9 @@ extension Tensor {
                 b.scalars.withUnsafeBufferPointer { pb in
                     for i in 0..<batch {
                         MatrixProducts.gemm(transposeA: false, transposeB: !transposeB, m: m, n: k, k: n,
-                                         a: g.baseAddress! + i * m * n, lda: n,
-                                         b: pb.baseAddress! + i * bStride, ldb: bColumns,
-                                         beta: 1, c: dA.baseAddress! + i * m * k, ldc: k)
+                                            a: g.baseAddress! + i * m * n, lda: n,
+                                            b: pb.baseAddress! + i * bStride, ldb: bColumns,
+                                            beta: 1, c: dA.baseAddress! + i * m * k, ldc: k)
                     }
                 }
             }
@@ -104,13 +104,13 @@ extension Tensor {
                         if transposeB {
                             // dB (N, K) += dCᵀ (N, M) · A (M, K)
                             MatrixProducts.gemm(transposeA: true, transposeB: false, m: n, n: k, k: m,
-                                             a: g.baseAddress! + i * m * n, lda: n, b: pa.baseAddress! + i * m * k, ldb: k,
-                                             beta: 1, c: dB.baseAddress! + i * bStride, ldc: k)
+                                                a: g.baseAddress! + i * m * n, lda: n, b: pa.baseAddress! + i * m * k, ldb: k,
+                                                beta: 1, c: dB.baseAddress! + i * bStride, ldc: k)
                         } else {
                             // dB (K, N) += Aᵀ (K, M) · dC (M, N)
                             MatrixProducts.gemm(transposeA: true, transposeB: false, m: k, n: n, k: m,
-                                             a: pa.baseAddress! + i * m * k, lda: k, b: g.baseAddress! + i * m * n, ldb: n,
-                                             beta: 1, c: dB.baseAddress! + i * bStride, ldc: n)
+                                                a: pa.baseAddress! + i * m * k, lda: k, b: g.baseAddress! + i * m * n, ldb: n,
+                                                beta: 1, c: dB.baseAddress! + i * bStride, ldc: n)
                         }
                     }
                 }
