@@ -116,6 +116,32 @@ final class BFloat16Tests: XCTestCase {
         }
     }
 
+    /// `matmul` (soft IDs' probabilities times the embedding, and batched products) and its gradients in bfloat16
+    /// stay within bfloat16's error of float32, for a shared and a batched right-hand side, plain and transposed.
+    func testMatmulAndItsGradientsFollowFloat32() throws {
+        let random = RandomSource(seed: 9)
+        for (bShape, transposeB) in [([40, 24], false), ([3, 40, 24], false), ([3, 24, 40], true)] {
+            let a = Tensor(shape: [3, 16, 40], scalars: (0..<1920).map { _ in random.nextNormal() }, requiresGradient: true)
+            let b = Tensor(shape: bShape, scalars: (0..<bShape.reduce(1, *)).map { _ in random.nextNormal() }, requiresGradient: true)
+            let upstream = (0..<1152).map { _ in random.nextNormal() }
+            func run() -> [[Float]] {
+                a.zeroGradient(); b.zeroGradient()
+                let c = a.matmul(b, transposeB: transposeB)
+                c.backward(seed: upstream)
+                return [c.scalars, a.gradient!, b.gradient!]
+            }
+            let reference = run()
+            try withBFloat16Products {
+                for (name, (got, expected)) in zip(["output", "dA", "dB"], zip(run(), reference)) {
+                    let scale = expected.map(abs).max()!
+                    let worst = zip(got, expected).map { abs($0 - $1) }.max()!
+                    XCTAssertLessThan(worst, 0.02 * scale, "\(name), B \(bShape)\(transposeB ? "ᵀ" : ""): worst difference \(worst) against values up to \(scale)")
+                    XCTAssertGreaterThan(worst, 0, "\(name): bfloat16 products should differ from float32 somewhere")
+                }
+            }
+        }
+    }
+
     /// A search meets many row counts: past the compiled-product cache's size (which then starts afresh) the
     /// products stay right, and the weights keep one laid-out copy per layout, not one per shape.
     func testManyShapesPastTheCompiledProductCache() throws {
