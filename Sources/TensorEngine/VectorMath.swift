@@ -49,4 +49,20 @@ public enum VectorMath {
         }
         return sum
     }
+
+    /// Softmax of a row in place, exp(row[j] - max) / sum; returns the maximum and the sum (the row's log-sum-exp
+    /// is maximum + log(sum)). Entries of minus infinity get 0; a row of nothing else becomes zeros, sum 0.
+    @inlinable
+    public static func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) -> (maximum: Float, sum: Float) {
+        var maximum = -Float.infinity
+        for j in 0..<count { maximum = max(maximum, row[j]) }
+        guard maximum > -.infinity else {
+            row.update(repeating: 0, count: count)
+            return (maximum, 0)
+        }
+        let sum = exponentiate(row, count: count, shift: maximum)
+        let inverse: Float = sum > 0 ? 1 / sum : 0
+        for j in 0..<count { row[j] *= inverse }
+        return (maximum, sum)
+    }
 }

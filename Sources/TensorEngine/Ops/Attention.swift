@@ -100,12 +100,7 @@ extension Attention {
         if let padding = mask.keyPadding {
             for j in 0..<limit where !padding[kv * tk + j] { row[j] = -.infinity }
         }
-        var maximum = -Float.infinity
-        for j in 0..<limit { maximum = max(maximum, row[j]) }
-        guard maximum > -.infinity else { return row.update(repeating: 0, count: tk) }
-        let total = VectorMath.exponentiate(row, count: tk, shift: maximum)
-        let inverse: Float = total > 0 ? 1 / total : 0
-        for j in 0..<tk { row[j] *= inverse }
+        _ = VectorMath.softmax(row, count: tk)
     }
 
     /// One query position per row, rows that share keys and values in runs (the beams of one input in cross-attention

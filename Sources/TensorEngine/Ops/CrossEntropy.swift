@@ -25,12 +25,8 @@ extension Tensor {
                         for row in part {
                             let base = row * vocabulary, probabilityRow = p.value.baseAddress! + base
                             guard targets[row] != ignoreIndex else { probabilityRow.update(repeating: 0, count: vocabulary); continue }
-                            var maximum = -Float.infinity
-                            for j in 0..<vocabulary { maximum = max(maximum, x.value[base + j]) }
                             probabilityRow.update(from: x.value.baseAddress! + base, count: vocabulary)
-                            let sum = VectorMath.exponentiate(probabilityRow, count: vocabulary, shift: maximum)
-                            let inverse = 1 / sum
-                            for j in 0..<vocabulary { probabilityRow[j] *= inverse }
+                            let (maximum, sum) = VectorMath.softmax(probabilityRow, count: vocabulary)
                             losses.value[row] = Double(maximum + logf(sum) - x.value[base + Int(targets[row])])
                         }
                     }
