@@ -3,16 +3,33 @@ import Foundation
 /// A seeded, reproducible random source (xoshiro256**), shared by reference so that every layer that
 /// draws from it (initialisation, dropout) advances the same stream.
 public final class RandomSource: RandomNumberGenerator {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
+    private var generator: Xoshiro256StarStar
 
-    public init(seed: UInt64) {
-        state = (0, 0, 0, 0)
-        reseed(seed)
-    }
+    public init(seed: UInt64) { generator = Xoshiro256StarStar(seed: seed) }
 
     /// Restarts the stream as `init(seed:)` would: training reseeds per epoch so that a resumed run
     /// draws exactly what an uninterrupted one would have.
-    public func reseed(_ seed: UInt64) {
+    public func reseed(_ seed: UInt64) { generator = Xoshiro256StarStar(seed: seed) }
+
+    public func next() -> UInt64 { generator.next() }
+
+    /// Uniform in [0, 1).
+    @inline(__always) public func nextUniform() -> Float { Float(next() >> 40) * (1.0 / Float(1 << 24)) }
+
+    /// Standard normal (Box-Muller).
+    public func nextNormal() -> Float {
+        let u1 = max(Double(next() >> 11) * (1.0 / Double(1 << 53)), .leastNonzeroMagnitude)
+        let u2 = Double(next() >> 11) * (1.0 / Double(1 << 53))
+        return Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2))
+    }
+}
+
+/// xoshiro256** as a value: the generator behind ``RandomSource``, and what hot loops (dropout masks) step
+/// locally, with no shared state to guard on each draw.
+struct Xoshiro256StarStar {
+    private var state: (UInt64, UInt64, UInt64, UInt64)
+
+    init(seed: UInt64) {
         // SplitMix64 spreads any seed, 0 included, over the four words of state.
         var x = seed
         func next() -> UInt64 {
@@ -25,7 +42,7 @@ public final class RandomSource: RandomNumberGenerator {
         state = (next(), next(), next(), next())
     }
 
-    public func next() -> UInt64 {
+    @inline(__always) mutating func next() -> UInt64 {
         let result = rotateLeft(state.1 &* 5, 7) &* 9
         let t = state.1 << 17
         state.2 ^= state.0
@@ -38,16 +55,6 @@ public final class RandomSource: RandomNumberGenerator {
     }
 
     @inline(__always) private func rotateLeft(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
-
-    /// Uniform in [0, 1).
-    @inline(__always) public func nextUniform() -> Float { Float(next() >> 40) * (1.0 / Float(1 << 24)) }
-
-    /// Standard normal (Box-Muller).
-    public func nextNormal() -> Float {
-        let u1 = max(Double(next() >> 11) * (1.0 / Double(1 << 53)), .leastNonzeroMagnitude)
-        let u2 = Double(next() >> 11) * (1.0 / Double(1 << 53))
-        return Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2))
-    }
 }
 
 extension Tensor {

@@ -16,6 +16,21 @@ final class TapeNode {
     }
 }
 
+/// One thread's range of an element-wise gradient contribution (``Tensor/accumulateGradient(chunks:)``).
+struct GradientChunk {
+    let range: Range<Int>
+    let values: UnsafeMutablePointer<Float>
+    /// The gradient was made for this contribution: its values are not yet initialised, `add` writes them.
+    let isNew: Bool
+
+    /// Adds `value` to the gradient at `i` (writes it, in a new gradient).
+    @inline(__always) func add(_ i: Int, _ value: Float) {
+        // The old value is read either way (and ignored when new), so that the loop has no branch and vectorises.
+        let old = values[i]
+        values[i] = (isNew ? 0 : old) + value
+    }
+}
+
 /// Whether ops record their backward closures (true by default). Turn off for inference with `withoutGradient`.
 public enum GradientMode {
     nonisolated(unsafe) static var isRecording = true
@@ -59,17 +74,20 @@ extension Tensor {
         gradient!.withUnsafeMutableBufferPointer { body($0) }
     }
 
-    /// Adds `value(i)` to every value i of this tensor's gradient, split across the engine's threads. A gradient
-    /// made here is written directly: no zeroing pass first, no read of zeros.
+    /// Adds an element-wise contribution to this tensor's gradient, range by range across the engine's threads:
+    /// `body` gets each range as a ``GradientChunk`` and calls `add(i, value)` for every i in it. `body` runs once
+    /// per range, so its loop is compiled with the arithmetic inlined and vectorised (a closure called once per
+    /// value is not inlined through the thread pool). A gradient made here is written directly: no zeroing pass.
+    /// With `rowWidth`, ranges hold whole rows of that many values (for contributions computed row by row).
     @inline(__always)
-    func accumulateGradient(elementwise value: (Int) -> Float) {
+    func accumulateGradient(rowWidth: Int = 1, chunks body: (GradientChunk) -> Void) {
         guard requiresGradient else { return }
-        if gradient == nil {
-            gradient = generated(count, value)
-        } else {
-            gradient!.withUnsafeMutableBufferPointer { buffer in
-                guard let d = buffer.baseAddress else { return }
-                Parallel.forEach(count, grain: Parallel.elementGrain) { range in for i in range { d[i] += value(i) } }
+        let isNew = gradient == nil
+        if isNew { gradient = [Float](unsafeUninitializedCapacity: count) { _, n in n = count } }
+        gradient!.withUnsafeMutableBufferPointer { buffer in
+            guard let d = buffer.baseAddress, rowWidth > 0 else { return }
+            Parallel.forEach(count / rowWidth, grain: max(1, Parallel.elementGrain / rowWidth)) { rows in
+                body(GradientChunk(range: (rows.lowerBound * rowWidth)..<(rows.upperBound * rowWidth), values: d, isNew: isNew))
             }
         }
     }
@@ -79,7 +97,7 @@ extension Tensor {
         guard requiresGradient else { return }
         precondition(values.count == count, "gradient of \(values.count) values for shape \(shape)")
         if gradient == nil { gradient = values; return }
-        values.withUnsafeBufferPointer { v in accumulateGradient(elementwise: { v[$0] }) }
+        values.withUnsafeBufferPointer { v in accumulateGradient { chunk in for i in chunk.range { chunk.add(i, v[i]) } } }
     }
 
     /// `accumulateGradient` for a contribution made by a BLAS product: `body` gets the gradient and the β to

@@ -9,7 +9,8 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func exp(_ argument: SIMD8<Float>) -> SIMD8<Float> {
         let lowest = SIMD8<Float>(repeating: -87.33654)
-        let x = pointwiseMax(argument, lowest)
+        // Not pointwiseMax: that one is a call per vector, not an instruction.
+        let x = argument.replacing(with: lowest, where: argument .< lowest)
         let shifter = SIMD8<Float>(repeating: 12_582_912)
         let shifted = x * 1.44269504088896341 + shifter
         let n = shifted - shifter
@@ -54,8 +55,7 @@ public enum VectorMath {
     /// is maximum + log(sum)). Entries of minus infinity get 0; a row of nothing else becomes zeros, sum 0.
     @inlinable
     public static func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) -> (maximum: Float, sum: Float) {
-        var maximum = -Float.infinity
-        for j in 0..<count { maximum = max(maximum, row[j]) }
+        let maximum = self.maximum(row, count: count)
         guard maximum > -.infinity else {
             row.update(repeating: 0, count: count)
             return (maximum, 0)
@@ -64,5 +64,52 @@ public enum VectorMath {
         let inverse: Float = sum > 0 ? 1 / sum : 0
         for j in 0..<count { row[j] *= inverse }
         return (maximum, sum)
+    }
+
+    // Reductions in eight running lanes, summed (or compared) at the end: a loop-carried float sum keeps its
+    // order, so the compiler leaves it one value at a time; eight lanes run about eight times faster.
+
+    /// Σ a[j]·b[j].
+    @inlinable
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        let (ra, rb) = (UnsafeRawPointer(a), UnsafeRawPointer(b))
+        var sums = SIMD8<Float>(repeating: 0)
+        for index in 0..<(count / 8) {
+            let offset = index * 32
+            sums += ra.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) * rb.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+        }
+        var sum = sums.sum()
+        for j in (count / 8 * 8)..<count { sum += a[j] * b[j] }
+        return sum
+    }
+
+    /// Σ a[j]·b[j]·c[j].
+    @inlinable
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>, count: Int) -> Float {
+        let (ra, rb, rc) = (UnsafeRawPointer(a), UnsafeRawPointer(b), UnsafeRawPointer(c))
+        var sums = SIMD8<Float>(repeating: 0)
+        for index in 0..<(count / 8) {
+            let offset = index * 32
+            sums += ra.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                * rc.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+        }
+        var sum = sums.sum()
+        for j in (count / 8 * 8)..<count { sum += a[j] * b[j] * c[j] }
+        return sum
+    }
+
+    /// The largest value of a row (minus infinity for an empty one; NaNs are passed over).
+    @inlinable
+    public static func maximum(_ row: UnsafePointer<Float>, count: Int) -> Float {
+        let raw = UnsafeRawPointer(row)
+        var maxima = SIMD8<Float>(repeating: -.infinity)
+        for index in 0..<(count / 8) {
+            let values = raw.loadUnaligned(fromByteOffset: index * 32, as: SIMD8<Float>.self)
+            maxima = maxima.replacing(with: values, where: values .> maxima)
+        }
+        var maximum = maxima.max()
+        for j in (count / 8 * 8)..<count where row[j] > maximum { maximum = row[j] }
+        return maximum
     }
 }

@@ -18,16 +18,22 @@ struct DropoutMask {
             guard let o = out.baseAddress else { return }   // nothing to draw for an empty tensor
             Parallel.forEach((count + block - 1) / block, grain: 2) { blocks in
                 for b in blocks {
-                    let stream = RandomSource(seed: seed &+ UInt64(b) &* 0x9E37_79B9_7F4A_7C15)
+                    var stream = Xoshiro256StarStar(seed: seed &+ UInt64(b) &* 0x9E37_79B9_7F4A_7C15)
                     var i = b * block
                     let end = min(count, i + block)
+                    while i + 4 <= end {
+                        let bits = stream.next()
+                        o[i] = bits & 0xFFFF >= threshold ? 1 : 0
+                        o[i + 1] = bits >> 16 & 0xFFFF >= threshold ? 1 : 0
+                        o[i + 2] = bits >> 32 & 0xFFFF >= threshold ? 1 : 0
+                        o[i + 3] = bits >> 48 >= threshold ? 1 : 0
+                        i += 4
+                    }
+                    var bits = stream.next()
                     while i < end {
-                        var bits = stream.next()
-                        for _ in 0..<min(4, end - i) {
-                            o[i] = bits & 0xFFFF >= threshold ? 1 : 0
-                            bits >>= 16
-                            i += 1
-                        }
+                        o[i] = bits & 0xFFFF >= threshold ? 1 : 0
+                        bits >>= 16
+                        i += 1
                     }
                 }
             }
@@ -43,37 +49,32 @@ extension Tensor {
         guard rate > 0 else { return self }
         let x = self, mask = DropoutMask(count: count, rate: rate, random: random), scale = mask.scale
         let out = x.scalars.withUnsafeBufferPointer { v in
-            mask.kept.withUnsafeBufferPointer { m in generated(count) { i in v[i] * (Float(m[i]) * scale) } }
+            mask.kept.withUnsafeBufferPointer { m in
+                generated(count) { range, o in for i in range { o[i] = v[i] * (Float(m[i]) * scale) } }
+            }
         }
         return .result(shape: shape, scalars: out, inputs: [x]) { g in
-            mask.kept.withUnsafeBufferPointer { m in x.accumulateGradient { i in g[i] * (Float(m[i]) * scale) } }
+            mask.kept.withUnsafeBufferPointer { m in
+                x.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i] * (Float(m[i]) * scale)) } }
+            }
         }
     }
 
-    /// dropout(max(0, x)) in one pass (T5's ReLU feed-forward): ReLU's output is never stored, and the pass folds
-    /// ReLU's sign into the mask it keeps, so that the backward reads the mask and the gradient, not x again.
+    /// dropout(max(0, x)) in one pass (T5's ReLU feed-forward): ReLU's output is never stored. The backward reads
+    /// the output instead of x and the mask: a value passed both ReLU and dropout exactly where the output is positive.
     public func reluDropout(rate: Float, random: RandomSource) -> Tensor {
         guard rate > 0 else { return relu() }
-        let x = self, mask = DropoutMask(count: count, rate: rate, random: random), scale = mask.scale, count = count
-        var active = [UInt8](unsafeUninitializedCapacity: count) { _, n in n = count }   // kept and positive
-        let out = [Float](unsafeUninitializedCapacity: count) { out, initialized in
-            x.scalars.withUnsafeBufferPointer { v in
-                mask.kept.withUnsafeBufferPointer { m in
-                    active.withUnsafeMutableBufferPointer { a in
-                        let (o, a) = (UncheckedSendable(out), UncheckedSendable(a))
-                        Parallel.forEach(count, grain: Parallel.elementGrain) { range in
-                            for i in range {
-                                a.value[i] = v[i] > 0 ? m[i] : 0
-                                o.value[i] = max(v[i], 0) * (Float(m[i]) * scale)
-                            }
-                        }
-                    }
-                }
+        let x = self, mask = DropoutMask(count: count, rate: rate, random: random), scale = mask.scale
+        let out = x.scalars.withUnsafeBufferPointer { v in
+            mask.kept.withUnsafeBufferPointer { m in
+                generated(count) { range, o in for i in range { o[i] = max(v[i], 0) * (Float(m[i]) * scale) } }
             }
-            initialized = count
         }
         return .result(shape: shape, scalars: out, inputs: [x]) { g in
-            active.withUnsafeBufferPointer { a in x.accumulateGradient { i in g[i] * (Float(a[i]) * scale) } }
+            out.withUnsafeBufferPointer { y in
+                // A multiplier chosen per value, not a choice between products: the loop has no branch and vectorises.
+                x.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i] * (y[i] > 0 ? scale : 0)) } }
+            }
         }
     }
 
@@ -84,12 +85,16 @@ extension Tensor {
         let mask = DropoutMask(count: y.count, rate: rate, random: random), scale = mask.scale
         let out = x.scalars.withUnsafeBufferPointer { a in
             y.scalars.withUnsafeBufferPointer { b in
-                mask.kept.withUnsafeBufferPointer { m in generated(x.count) { i in a[i] + b[i] * (Float(m[i]) * scale) } }
+                mask.kept.withUnsafeBufferPointer { m in
+                    generated(x.count) { range, o in for i in range { o[i] = a[i] + b[i] * (Float(m[i]) * scale) } }
+                }
             }
         }
         return .result(shape: x.shape, scalars: out, inputs: [x, y]) { g in
-            x.accumulateGradient { i in g[i] }
-            mask.kept.withUnsafeBufferPointer { m in y.accumulateGradient { i in g[i] * (Float(m[i]) * scale) } }
+            x.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i]) } }
+            mask.kept.withUnsafeBufferPointer { m in
+                y.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i] * (Float(m[i]) * scale)) } }
+            }
         }
     }
 }

@@ -3,61 +3,61 @@ import Foundation
 // Element-wise ops. Each forward records, beside it, the backward that adds its inputs' gradients.
 // Loops run over raw buffers, split across the engine's threads once arrays are large (`Parallel`).
 
-/// out[i] = f(i) over a new buffer of `count` values, split across threads for large arrays.
+/// A new buffer of `count` values, written range by range across the engine's threads: `fill(range, out)` writes
+/// out[i] for every i in `range`. `fill` runs once per range, so its loop is compiled with the arithmetic inlined and
+/// vectorised; a closure called once per value is not inlined through the thread pool and costs a call per value.
 @inline(__always)
-func generated(_ count: Int, _ f: (Int) -> Float) -> [Float] {
+func generated(_ count: Int, _ fill: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
     [Float](unsafeUninitializedCapacity: count) { out, initialized in
         guard let o = out.baseAddress else { return }
-        Parallel.forEach(count, grain: Parallel.elementGrain) { range in
-            for i in range { o[i] = f(i) }
-        }
+        Parallel.forEach(count, grain: Parallel.elementGrain) { range in fill(range, o) }
         initialized = count
     }
-}
-
-/// out[i] = f(x[i]) over a new buffer.
-@inline(__always)
-private func mapped(_ x: [Float], _ f: (Float) -> Float) -> [Float] {
-    x.withUnsafeBufferPointer { v in generated(v.count) { f(v[$0]) } }
-}
-
-/// out[i] = f(a[i], b[i]) over a new buffer.
-@inline(__always)
-private func zipped(_ a: [Float], _ b: [Float], _ f: (Float, Float) -> Float) -> [Float] {
-    a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in generated(x.count) { f(x[$0], y[$0]) } } }
 }
 
 extension Tensor {
     /// a + b, same shapes (residual connections).
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         precondition(a.shape == b.shape, "add: shapes \(a.shape) and \(b.shape) differ")
-        return .result(shape: a.shape, scalars: zipped(a.scalars, b.scalars, +), inputs: [a, b]) { g in
-            for input in [a, b] { input.accumulateGradient { i in g[i] } }
+        let sum = a.scalars.withUnsafeBufferPointer { x in
+            b.scalars.withUnsafeBufferPointer { y in generated(x.count) { range, o in for i in range { o[i] = x[i] + y[i] } } }
+        }
+        return .result(shape: a.shape, scalars: sum, inputs: [a, b]) { g in
+            for input in [a, b] { input.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i]) } } }
         }
     }
 
     /// a ⊙ b, same shapes (the gate of a gated feed-forward).
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         precondition(a.shape == b.shape, "mul: shapes \(a.shape) and \(b.shape) differ")
-        return .result(shape: a.shape, scalars: zipped(a.scalars, b.scalars, *), inputs: [a, b]) { g in
+        let product = a.scalars.withUnsafeBufferPointer { x in
+            b.scalars.withUnsafeBufferPointer { y in generated(x.count) { range, o in for i in range { o[i] = x[i] * y[i] } } }
+        }
+        return .result(shape: a.shape, scalars: product, inputs: [a, b]) { g in
             for (input, other) in [(a, b), (b, a)] {
-                other.scalars.withUnsafeBufferPointer { y in input.accumulateGradient { i in g[i] * y[i] } }
+                other.scalars.withUnsafeBufferPointer { y in
+                    input.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i] * y[i]) } }
+                }
             }
         }
     }
 
     /// a · s for a constant s.
     public static func * (a: Tensor, s: Float) -> Tensor {
-        .result(shape: a.shape, scalars: mapped(a.scalars) { $0 * s }, inputs: [a]) { g in
-            a.accumulateGradient { i in g[i] * s }
+        let scaled = a.scalars.withUnsafeBufferPointer { x in generated(x.count) { range, o in for i in range { o[i] = x[i] * s } } }
+        return .result(shape: a.shape, scalars: scaled, inputs: [a]) { g in
+            a.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i] * s) } }
         }
     }
 
     /// max(0, x).
     public func relu() -> Tensor {
         let x = self
-        return .result(shape: shape, scalars: mapped(scalars) { max($0, 0) }, inputs: [x]) { g in
-            x.scalars.withUnsafeBufferPointer { v in x.accumulateGradient { i in v[i] > 0 ? g[i] : 0 } }
+        let out = scalars.withUnsafeBufferPointer { v in generated(v.count) { range, o in for i in range { o[i] = max(v[i], 0) } } }
+        return .result(shape: shape, scalars: out, inputs: [x]) { g in
+            x.scalars.withUnsafeBufferPointer { v in
+                x.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i] * (v[i] > 0 ? 1 : 0)) } }
+            }
         }
     }
 
@@ -66,14 +66,20 @@ extension Tensor {
     public func geluTanh() -> Tensor {
         let x = self
         let c = Float((2.0 / Double.pi).squareRoot())
-        let out = mapped(scalars) { v in 0.5 * v * (1 + tanhf(c * (v + 0.044715 * v * v * v))) }
+        let out = scalars.withUnsafeBufferPointer { xs in
+            generated(xs.count) { range, o in
+                for i in range { let v = xs[i]; o[i] = 0.5 * v * (1 + tanhf(c * (v + 0.044715 * v * v * v))) }
+            }
+        }
         return .result(shape: shape, scalars: out, inputs: [x]) { g in
             x.scalars.withUnsafeBufferPointer { xs in
-                x.accumulateGradient { i in
-                    let v = xs[i]
-                    let t = tanhf(c * (v + 0.044715 * v * v * v))
-                    let dInner = c * (1 + 3 * 0.044715 * v * v)
-                    return g[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * dInner)
+                x.accumulateGradient { chunk in
+                    for i in chunk.range {
+                        let v = xs[i]
+                        let t = tanhf(c * (v + 0.044715 * v * v * v))
+                        let dInner = c * (1 + 3 * 0.044715 * v * v)
+                        chunk.add(i, g[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * dInner))
+                    }
                 }
             }
         }

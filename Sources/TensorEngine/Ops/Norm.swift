@@ -9,54 +9,53 @@ extension Tensor {
         let x = self, width = weight.count
         precondition(shape.last == width, "rmsNorm: input \(shape) does not end in \(width)")
         let rows = count / width
-        // The reciprocal RMS of each row is cached for the backward pass.
+        // The reciprocal RMS of each row is kept for the backward pass.
         // Rows are independent: split across the engine's threads, each row summed in the same order as alone.
         let rowGrain = max(1, Parallel.elementGrain / width)
-        var inverseRMS = [Float](repeating: 0, count: rows)
-        var out = [Float](repeating: 0, count: count)
+        var inverse = [Float](unsafeUninitializedCapacity: rows) { _, n in n = rows }
+        var out = [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
         x.scalars.withUnsafeBufferPointer { v in
             weight.scalars.withUnsafeBufferPointer { w in
                 out.withUnsafeMutableBufferPointer { o in
-                    inverseRMS.withUnsafeMutableBufferPointer { inverse in
+                    inverse.withUnsafeMutableBufferPointer { inverse in
+                        let (v, w, o, inverse) = (v.baseAddress!, w.baseAddress!, UncheckedSendable(o.baseAddress!), UncheckedSendable(inverse))
                         Parallel.forEach(rows, grain: rowGrain) { part in
                             for row in part {
-                                let base = row * width
-                                var squares: Float = 0
-                                for j in 0..<width { squares += v[base + j] * v[base + j] }
-                                let r = 1 / (squares / Float(width) + epsilon).squareRoot()
-                                inverse[row] = r
-                                for j in 0..<width { o[base + j] = w[j] * (v[base + j] * r) }
+                                let (input, output) = (v + row * width, o.value + row * width)
+                                let r = 1 / (VectorMath.dot(input, input, count: width) / Float(width) + epsilon).squareRoot()
+                                inverse.value[row] = r
+                                for j in 0..<width { output[j] = w[j] * (input[j] * r) }
                             }
                         }
                     }
                 }
             }
         }
+        let inverseRMS = inverse
         return .result(shape: shape, scalars: out, inputs: [x, weight]) { g in
             // dx = r (g⊙w) − x r³ mean((g⊙w) ⊙ x);  dw = Σ_rows g ⊙ x r
-            x.accumulateGradient { d in
-                x.scalars.withUnsafeBufferPointer { v in
-                    weight.scalars.withUnsafeBufferPointer { w in
-                        Parallel.forEach(rows, grain: rowGrain) { part in
-                            for row in part {
-                                let base = row * width, r = inverseRMS[row]
-                                var dot: Float = 0
-                                for j in 0..<width { dot += g[base + j] * w[j] * v[base + j] }
-                                let coefficient = r * r * r * dot / Float(width)
-                                for j in 0..<width { d[base + j] += r * g[base + j] * w[j] - v[base + j] * coefficient }
+            let g = g.baseAddress!
+            x.scalars.withUnsafeBufferPointer { v in
+                weight.scalars.withUnsafeBufferPointer { w in
+                    inverseRMS.withUnsafeBufferPointer { inverse in
+                        let (v, w) = (v.baseAddress!, w.baseAddress!)
+                        x.accumulateGradient(rowWidth: width) { chunk in
+                            for row in (chunk.range.lowerBound / width)..<(chunk.range.upperBound / width) {
+                                let base = row * width, r = inverse[row]
+                                let coefficient = r * r * r * VectorMath.dot(g + base, w, v + base, count: width) / Float(width)
+                                for j in 0..<width { chunk.add(base + j, r * g[base + j] * w[j] - v[base + j] * coefficient) }
                             }
                         }
-                    }
-                }
-            }
-            // dW sums over rows: split by columns instead, so that each column keeps its summation order.
-            weight.accumulateGradient { dW in
-                x.scalars.withUnsafeBufferPointer { v in
-                    let columnGrain = x.count >= Parallel.elementGrain ? 64 : width   // small inputs: one thread
-                    Parallel.forEach(width, grain: columnGrain) { columns in
-                        for row in 0..<rows {
-                            let base = row * width, r = inverseRMS[row]
-                            for j in columns { dW[j] += g[base + j] * v[base + j] * r }
+                        // dW sums over rows: split by columns instead, so that each column keeps its summation order.
+                        weight.accumulateGradient { dW in
+                            let dW = dW.baseAddress!
+                            let columnGrain = x.count >= Parallel.elementGrain ? 64 : width   // small inputs: one thread
+                            Parallel.forEach(width, grain: columnGrain) { columns in
+                                for row in 0..<rows {
+                                    let (gradientRow, inputRow, r) = (g + row * width, v + row * width, inverse[row])
+                                    for j in columns { dW[j] += gradientRow[j] * inputRow[j] * r }
+                                }
+                            }
                         }
                     }
                 }
