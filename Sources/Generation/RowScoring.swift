@@ -171,7 +171,7 @@ enum RowScoring {
         while blockStart < row.count {
             let blockEnd = Swift.min(blockStart + blockSize, row.count)
             let block = UnsafeBufferPointer(start: base + blockStart, count: blockEnd - blockStart)
-            let blockMaximum = blockMax(block)
+            let blockMaximum = VectorMath.maximum(block.baseAddress!, count: block.count)
             if let selection, blockMaximum > selection.pointee.threshold {
                 selection.pointee.scan(block, firstToken: blockStart, skipping: skipped)
             }
@@ -188,19 +188,6 @@ enum RowScoring {
         }
         guard maximum.isFinite else { return (maximum, maximum == -.infinity ? -.infinity : .nan) }
         return (maximum, Foundation.log(sum))
-    }
-
-    @inline(__always)
-    private static func blockMax(_ block: UnsafeBufferPointer<Float>) -> Float {
-        let raw = UnsafeRawPointer(block.baseAddress!)
-        let vectorCount = block.count / 8
-        var vectorMaximum = SIMD8<Float>(repeating: -.infinity)
-        for index in 0..<vectorCount {
-            vectorMaximum = pointwiseMax(vectorMaximum, raw.loadUnaligned(fromByteOffset: index * 32, as: SIMD8<Float>.self))
-        }
-        var maximum = vectorMaximum.max()
-        for index in (vectorCount * 8)..<block.count { maximum = Swift.max(maximum, block[index]) }
-        return maximum
     }
 
     @inline(__always)
