@@ -171,12 +171,12 @@ enum RowScoring {
         while blockStart < row.count {
             let blockEnd = Swift.min(blockStart + blockSize, row.count)
             let block = UnsafeBufferPointer(start: base + blockStart, count: blockEnd - blockStart)
-            let blockMaximum = VectorMath.maximum(block.baseAddress!, count: block.count)
+            let blockMaximum = VectorMath.maximum(base + blockStart, count: block.count)
             if let selection, blockMaximum > selection.pointee.threshold {
                 selection.pointee.scan(block, firstToken: blockStart, skipping: skipped)
             }
             if blockMaximum > -.infinity {
-                let blockSum = blockExpSum(block, shift: blockMaximum)
+                let blockSum = VectorMath.exponentialSum(base + blockStart, count: block.count, shift: blockMaximum)
                 if blockMaximum > maximum {
                     sum = sum * Foundation.exp(maximum - blockMaximum) + blockSum
                     maximum = blockMaximum
@@ -188,20 +188,6 @@ enum RowScoring {
         }
         guard maximum.isFinite else { return (maximum, maximum == -.infinity ? -.infinity : .nan) }
         return (maximum, Foundation.log(sum))
-    }
-
-    @inline(__always)
-    private static func blockExpSum(_ block: UnsafeBufferPointer<Float>, shift: Float) -> Float {
-        let raw = UnsafeRawPointer(block.baseAddress!)
-        let vectorCount = block.count / 8
-        let shiftVector = SIMD8<Float>(repeating: shift)
-        var sums = SIMD8<Float>(repeating: 0)
-        for index in 0..<vectorCount {
-            sums += VectorMath.exp(raw.loadUnaligned(fromByteOffset: index * 32, as: SIMD8<Float>.self) - shiftVector)
-        }
-        var sum = sums.sum()
-        for index in (vectorCount * 8)..<block.count { sum += Foundation.exp(block[index] - shift) }
-        return sum
     }
 }
 

@@ -340,13 +340,8 @@ private struct OneDNN {
         #else
         let candidates = ["libdnnl.2.dylib", "libdnnl.dylib"]
         #endif
-        // OpenMP's threads spin for a while after each product by default, taking the cores from the engine's
-        // own threads in the element-wise work between products (t5-small's step: 10.0 against 11.5 examples/s
-        // when they sleep). The runtime reads this once, as oneDNN loads it; a user's own setting stands.
-        let environment = ProcessInfo.processInfo.environment
-        if environment["OMP_WAIT_POLICY"] == nil && environment["GOMP_SPINCOUNT"] == nil {
-            setenv("OMP_WAIT_POLICY", "passive", 1)
-        }
+        // The engine's own loops share oneDNN's OpenMP threads; the runtime is loaded (and its spinning set) first.
+        _ = OpenMPTeam.runtime
         guard let handle = candidates.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
             throw BFloat16Error.notFound(candidates)
         }

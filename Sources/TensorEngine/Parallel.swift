@@ -7,7 +7,8 @@ import Glibc
 /// The engine's own parallelism: work is split across `Parallel.threadCount` threads at the level of an
 /// op (rows of a product, heads of attention, chunks of an element-wise loop), and BLAS itself runs one
 /// thread per call. One pool busy at a time: OpenBLAS's own threads spin between calls and would
-/// otherwise compete with the element-wise work for the same cores.
+/// otherwise compete with the element-wise work for the same cores. The pool is OpenMP's (``OpenMPTeam``, shared
+/// with oneDNN's products) where the system has libgomp, Dispatch's elsewhere.
 public enum Parallel {
     nonisolated(unsafe) private static var configuredThreads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -30,11 +31,18 @@ public enum Parallel {
             return
         }
         // The ranges are disjoint, which is what makes sharing the body's captures across threads safe.
+        if let team = OpenMPTeam.runtime {
+            OpenMPTeam.run(team, chunks: chunks) { chunk in body((chunk * count / chunks)..<((chunk + 1) * count / chunks)) }
+        } else {
+            onDispatch(chunks: chunks) { chunk in body((chunk * count / chunks)..<((chunk + 1) * count / chunks)) }
+        }
+    }
+
+    /// Calls `body` once per chunk on Dispatch's threads: where OpenMP is not installed.
+    static func onDispatch(chunks: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
             let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                shared.value((chunk * count / chunks)..<((chunk + 1) * count / chunks))
-            }
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in shared.value(chunk) }
         }
     }
 

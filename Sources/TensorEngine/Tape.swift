@@ -16,7 +16,7 @@ final class TapeNode {
     }
 }
 
-/// One thread's range of an element-wise gradient contribution (``Tensor/accumulateGradient(chunks:)``).
+/// One thread's range of an element-wise gradient contribution (``Tensor/accumulateGradientByChunk(rowWidth:_:)``).
 struct GradientChunk {
     let range: Range<Int>
     let values: UnsafeMutablePointer<Float>
@@ -80,12 +80,13 @@ extension Tensor {
     /// value is not inlined through the thread pool). A gradient made here is written directly: no zeroing pass.
     /// With `rowWidth`, ranges hold whole rows of that many values (for contributions computed row by row).
     @inline(__always)
-    func accumulateGradient(rowWidth: Int = 1, chunks body: (GradientChunk) -> Void) {
+    func accumulateGradientByChunk(rowWidth: Int = 1, _ body: (GradientChunk) -> Void) {
         guard requiresGradient else { return }
+        precondition(rowWidth > 0 && count % rowWidth == 0, "gradient of shape \(shape) in rows of \(rowWidth)")
         let isNew = gradient == nil
-        if isNew { gradient = [Float](unsafeUninitializedCapacity: count) { _, n in n = count } }
+        if isNew { gradient = uninitializedValues(count) }
         gradient!.withUnsafeMutableBufferPointer { buffer in
-            guard let d = buffer.baseAddress, rowWidth > 0 else { return }
+            guard let d = buffer.baseAddress else { return }
             Parallel.forEach(count / rowWidth, grain: max(1, Parallel.elementGrain / rowWidth)) { rows in
                 body(GradientChunk(range: (rows.lowerBound * rowWidth)..<(rows.upperBound * rowWidth), values: d, isNew: isNew))
             }
@@ -97,7 +98,7 @@ extension Tensor {
         guard requiresGradient else { return }
         precondition(values.count == count, "gradient of \(values.count) values for shape \(shape)")
         if gradient == nil { gradient = values; return }
-        values.withUnsafeBufferPointer { v in accumulateGradient { chunk in for i in chunk.range { chunk.add(i, v[i]) } } }
+        values.withUnsafeBufferPointer { v in accumulateGradientByChunk { chunk in for i in chunk.range { chunk.add(i, v[i]) } } }
     }
 
     /// `accumulateGradient` for a contribution made by a BLAS product: `body` gets the gradient and the β to

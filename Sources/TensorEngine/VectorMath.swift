@@ -3,9 +3,9 @@
 public enum VectorMath {
     /// `exp` of eight lanes at once (Cephes' single-precision scheme: range reduction by ln 2 split in two parts,
     /// a degree-5 polynomial), within 2 ulp of libm's `expf` for the non-positive arguments softmax uses;
-    /// arguments below -87.3 (minus infinity included) give exactly 0 rather than a subnormal. Rounding to an
-    /// integer uses the 1.5 × 2^23 shifter and plain float arithmetic: Swift's generic SIMD rounding and
-    /// conversions are not vectorised and cost ten times more.
+    /// arguments below -87.3 (minus infinity included) give exactly 0 rather than a subnormal, and NaN gives NaN.
+    /// Rounding to an integer uses the 1.5 × 2^23 shifter and plain float arithmetic: Swift's generic SIMD rounding
+    /// and conversions are not vectorised and cost ten times more.
     @inlinable @inline(__always)
     public static func exp(_ argument: SIMD8<Float>) -> SIMD8<Float> {
         let lowest = SIMD8<Float>(repeating: -87.33654)
@@ -47,6 +47,24 @@ public enum VectorMath {
             tail[0] = row[index] - shift
             row[index] = exp(tail)[0]
             sum += row[index]
+        }
+        return sum
+    }
+
+    /// Σ exp(row[j] - shift), the row left as it is (the same lanes and tail as `exponentiate`).
+    @inlinable
+    public static func exponentialSum(_ row: UnsafePointer<Float>, count: Int, shift: Float) -> Float {
+        let raw = UnsafeRawPointer(row)
+        let shiftVector = SIMD8<Float>(repeating: shift)
+        var sums = SIMD8<Float>(repeating: 0)
+        for index in 0..<(count / 8) {
+            sums += exp(raw.loadUnaligned(fromByteOffset: index * 32, as: SIMD8<Float>.self) - shiftVector)
+        }
+        var sum = sums.sum()
+        for index in (count / 8 * 8)..<count {
+            var tail = SIMD8<Float>(repeating: -.infinity)
+            tail[0] = row[index] - shift
+            sum += exp(tail)[0]
         }
         return sum
     }

@@ -40,7 +40,7 @@ extension Tensor {
             let scale = g[0] / Float(counted)
             // Ignored rows hold probabilities of 0, so the gradient is p·scale everywhere, less scale at each target.
             probabilities.withUnsafeBufferPointer { p in
-                logits.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, p[i] * scale) } }
+                logits.accumulateGradientByChunk { chunk in for i in chunk.range { chunk.add(i, p[i] * scale) } }
             }
             logits.accumulateGradient { d in
                 for row in 0..<rows where targets[row] != ignoreIndex { d[row * vocabulary + Int(targets[row])] -= scale }

@@ -29,11 +29,13 @@ struct DropoutMask {
                         o[i + 3] = bits >> 48 >= threshold ? 1 : 0
                         i += 4
                     }
-                    var bits = stream.next()
-                    while i < end {
-                        o[i] = bits & 0xFFFF >= threshold ? 1 : 0
-                        bits >>= 16
-                        i += 1
+                    if i < end {   // the last block's last one to three values
+                        var bits = stream.next()
+                        while i < end {
+                            o[i] = bits & 0xFFFF >= threshold ? 1 : 0
+                            bits >>= 16
+                            i += 1
+                        }
                     }
                 }
             }
@@ -55,7 +57,7 @@ extension Tensor {
         }
         return .result(shape: shape, scalars: out, inputs: [x]) { g in
             mask.kept.withUnsafeBufferPointer { m in
-                x.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i] * (Float(m[i]) * scale)) } }
+                x.accumulateGradientByChunk { chunk in for i in chunk.range { chunk.add(i, g[i] * (Float(m[i]) * scale)) } }
             }
         }
     }
@@ -73,7 +75,7 @@ extension Tensor {
         return .result(shape: shape, scalars: out, inputs: [x]) { g in
             out.withUnsafeBufferPointer { y in
                 // A multiplier chosen per value, not a choice between products: the loop has no branch and vectorises.
-                x.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i] * (y[i] > 0 ? scale : 0)) } }
+                x.accumulateGradientByChunk { chunk in for i in chunk.range { chunk.add(i, g[i] * (y[i] > 0 ? scale : 0)) } }
             }
         }
     }
@@ -91,9 +93,9 @@ extension Tensor {
             }
         }
         return .result(shape: x.shape, scalars: out, inputs: [x, y]) { g in
-            x.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i]) } }
+            x.accumulateGradientByChunk { chunk in for i in chunk.range { chunk.add(i, g[i]) } }
             mask.kept.withUnsafeBufferPointer { m in
-                y.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i] * (Float(m[i]) * scale)) } }
+                y.accumulateGradientByChunk { chunk in for i in chunk.range { chunk.add(i, g[i] * (Float(m[i]) * scale)) } }
             }
         }
     }

@@ -8,11 +8,23 @@ import Foundation
 /// vectorised; a closure called once per value is not inlined through the thread pool and costs a call per value.
 @inline(__always)
 func generated(_ count: Int, _ fill: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-    [Float](unsafeUninitializedCapacity: count) { out, initialized in
+    var values = uninitializedValues(count)
+    values.withUnsafeMutableBufferPointer { out in
         guard let o = out.baseAddress else { return }
         Parallel.forEach(count, grain: Parallel.elementGrain) { range in fill(range, o) }
-        initialized = count
     }
+    return values
+}
+
+/// A buffer of `count` values for a pass that writes every one of them, not zeroed first. Debug builds fill it with
+/// NaN, so that a value a pass forgets to write shows in every test that reads it.
+@inline(__always)
+func uninitializedValues(_ count: Int) -> [Float] {
+    #if DEBUG
+    return [Float](repeating: .nan, count: count)
+    #else
+    return [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    #endif
 }
 
 extension Tensor {
@@ -23,7 +35,7 @@ extension Tensor {
             b.scalars.withUnsafeBufferPointer { y in generated(x.count) { range, o in for i in range { o[i] = x[i] + y[i] } } }
         }
         return .result(shape: a.shape, scalars: sum, inputs: [a, b]) { g in
-            for input in [a, b] { input.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i]) } } }
+            for input in [a, b] { input.accumulateGradientByChunk { chunk in for i in chunk.range { chunk.add(i, g[i]) } } }
         }
     }
 
@@ -36,7 +48,7 @@ extension Tensor {
         return .result(shape: a.shape, scalars: product, inputs: [a, b]) { g in
             for (input, other) in [(a, b), (b, a)] {
                 other.scalars.withUnsafeBufferPointer { y in
-                    input.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i] * y[i]) } }
+                    input.accumulateGradientByChunk { chunk in for i in chunk.range { chunk.add(i, g[i] * y[i]) } }
                 }
             }
         }
@@ -46,17 +58,17 @@ extension Tensor {
     public static func * (a: Tensor, s: Float) -> Tensor {
         let scaled = a.scalars.withUnsafeBufferPointer { x in generated(x.count) { range, o in for i in range { o[i] = x[i] * s } } }
         return .result(shape: a.shape, scalars: scaled, inputs: [a]) { g in
-            a.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i] * s) } }
+            a.accumulateGradientByChunk { chunk in for i in chunk.range { chunk.add(i, g[i] * s) } }
         }
     }
 
-    /// max(0, x).
+    /// max(0, x). The gradient is multiplied by 0 or 1 (a branch-free loop), so a non-finite one stays non-finite.
     public func relu() -> Tensor {
         let x = self
         let out = scalars.withUnsafeBufferPointer { v in generated(v.count) { range, o in for i in range { o[i] = max(v[i], 0) } } }
         return .result(shape: shape, scalars: out, inputs: [x]) { g in
             x.scalars.withUnsafeBufferPointer { v in
-                x.accumulateGradient { chunk in for i in chunk.range { chunk.add(i, g[i] * (v[i] > 0 ? 1 : 0)) } }
+                x.accumulateGradientByChunk { chunk in for i in chunk.range { chunk.add(i, g[i] * (v[i] > 0 ? 1 : 0)) } }
             }
         }
     }
@@ -73,7 +85,7 @@ extension Tensor {
         }
         return .result(shape: shape, scalars: out, inputs: [x]) { g in
             x.scalars.withUnsafeBufferPointer { xs in
-                x.accumulateGradient { chunk in
+                x.accumulateGradientByChunk { chunk in
                     for i in chunk.range {
                         let v = xs[i]
                         let t = tanhf(c * (v + 0.044715 * v * v * v))

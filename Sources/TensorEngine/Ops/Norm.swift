@@ -7,54 +7,49 @@ extension Tensor {
     /// y = w ⊙ x / √(mean(x²) + ε) over the last dimension.
     public func rmsNormalized(weight: Tensor, epsilon: Float) -> Tensor {
         let x = self, width = weight.count
-        precondition(shape.last == width, "rmsNorm: input \(shape) does not end in \(width)")
+        precondition(shape.last == width && width > 0, "rmsNorm: input \(shape) does not end in \(width)")
         let rows = count / width
-        // The reciprocal RMS of each row is kept for the backward pass.
         // Rows are independent: split across the engine's threads, each row summed in the same order as alone.
         let rowGrain = max(1, Parallel.elementGrain / width)
-        var inverse = [Float](unsafeUninitializedCapacity: rows) { _, n in n = rows }
-        var out = [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
-        x.scalars.withUnsafeBufferPointer { v in
-            weight.scalars.withUnsafeBufferPointer { w in
-                out.withUnsafeMutableBufferPointer { o in
-                    inverse.withUnsafeMutableBufferPointer { inverse in
-                        let (v, w, o, inverse) = (v.baseAddress!, w.baseAddress!, UncheckedSendable(o.baseAddress!), UncheckedSendable(inverse))
+        var out = uninitializedValues(count)
+        // The reciprocal RMS of each row, kept for the backward pass.
+        let inverseRMS = [Float](unsafeUninitializedCapacity: rows) { inverse, initialized in
+            x.scalars.withUnsafeBufferPointer { v in
+                weight.scalars.withUnsafeBufferPointer { w in
+                    out.withUnsafeMutableBufferPointer { o in
+                        guard let v = v.baseAddress, let w = w.baseAddress, let o = o.baseAddress else { return }
                         Parallel.forEach(rows, grain: rowGrain) { part in
                             for row in part {
-                                let (input, output) = (v + row * width, o.value + row * width)
+                                let (input, output) = (v + row * width, o + row * width)
                                 let r = 1 / (VectorMath.dot(input, input, count: width) / Float(width) + epsilon).squareRoot()
-                                inverse.value[row] = r
+                                inverse[row] = r
                                 for j in 0..<width { output[j] = w[j] * (input[j] * r) }
                             }
                         }
                     }
                 }
             }
+            initialized = rows
         }
-        let inverseRMS = inverse
         return .result(shape: shape, scalars: out, inputs: [x, weight]) { g in
             // dx = r (g⊙w) − x r³ mean((g⊙w) ⊙ x);  dw = Σ_rows g ⊙ x r
-            let g = g.baseAddress!
             x.scalars.withUnsafeBufferPointer { v in
                 weight.scalars.withUnsafeBufferPointer { w in
-                    inverseRMS.withUnsafeBufferPointer { inverse in
-                        let (v, w) = (v.baseAddress!, w.baseAddress!)
-                        x.accumulateGradient(rowWidth: width) { chunk in
-                            for row in (chunk.range.lowerBound / width)..<(chunk.range.upperBound / width) {
-                                let base = row * width, r = inverse[row]
-                                let coefficient = r * r * r * VectorMath.dot(g + base, w, v + base, count: width) / Float(width)
-                                for j in 0..<width { chunk.add(base + j, r * g[base + j] * w[j] - v[base + j] * coefficient) }
-                            }
+                    guard let g = g.baseAddress, let v = v.baseAddress, let w = w.baseAddress else { return }
+                    x.accumulateGradientByChunk(rowWidth: width) { chunk in
+                        for row in (chunk.range.lowerBound / width)..<(chunk.range.upperBound / width) {
+                            let base = row * width, r = inverseRMS[row]
+                            let coefficient = r * r * r * VectorMath.dot(g + base, w, v + base, count: width) / Float(width)
+                            for j in 0..<width { chunk.add(base + j, r * g[base + j] * w[j] - v[base + j] * coefficient) }
                         }
-                        // dW sums over rows: split by columns instead, so that each column keeps its summation order.
-                        weight.accumulateGradient { dW in
-                            let dW = dW.baseAddress!
-                            let columnGrain = x.count >= Parallel.elementGrain ? 64 : width   // small inputs: one thread
-                            Parallel.forEach(width, grain: columnGrain) { columns in
-                                for row in 0..<rows {
-                                    let (gradientRow, inputRow, r) = (g + row * width, v + row * width, inverse[row])
-                                    for j in columns { dW[j] += gradientRow[j] * inputRow[j] * r }
-                                }
+                    }
+                    // dW sums over rows: split by columns instead, so that each column keeps its summation order.
+                    weight.accumulateGradient { dW in
+                        let columnGrain = x.count >= Parallel.elementGrain ? 64 : width   // small inputs: one thread
+                        Parallel.forEach(width, grain: columnGrain) { columns in
+                            for row in 0..<rows {
+                                let (gradientRow, inputRow, r) = (g + row * width, v + row * width, inverseRMS[row])
+                                for j in columns { dW[j] += gradientRow[j] * inputRow[j] * r }
                             }
                         }
                     }
