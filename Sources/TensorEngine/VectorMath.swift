@@ -126,7 +126,8 @@ public enum VectorMath {
             let values = raw.loadUnaligned(fromByteOffset: index * 32, as: SIMD8<Float>.self)
             maxima = maxima.replacing(with: values, where: values .> maxima)
         }
-        var maximum = maxima.max()
+        var maximum = maxima[0]   // not `maxima.max()`: a call, not inlined, costly on short rows
+        for lane in 1..<8 where maxima[lane] > maximum { maximum = maxima[lane] }
         for j in (count / 8 * 8)..<count where row[j] > maximum { maximum = row[j] }
         return maximum
     }

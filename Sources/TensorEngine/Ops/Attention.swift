@@ -223,19 +223,20 @@ extension Tensor {
                             // dP (Tq, Tk) = dO (Tq, Dh) · Vᵀ (Dh, Tk)
                             BLAS.shared.gemm(transposeA: false, transposeB: true, m: tq, n: tk, k: dh,
                                              a: dO, lda: hd, b: v.baseAddress! + kvOffset, ldb: hd, c: ds, ldc: tk)
+                            // Row pointers, not `row + j` indices: index arithmetic checked for overflow keeps the
+                            // compiler from vectorising these loops.
                             for i in 0..<tq {
-                                let row = i * tk
+                                let (dsRow, pRow) = (ds + i * tk, p + i * tk)
                                 if let dropout {
-                                    let kept = dropout.kept + pair * tq * tk + row, scale = dropout.scale
-                                    for j in 0..<tk { ds[row + j] *= Float(kept[j]) * scale }
+                                    let kept = dropout.kept + pair * tq * tk + i * tk, scale = dropout.scale
+                                    for j in 0..<tk { dsRow[j] *= Float(kept[j]) * scale }
                                 }
-                                var dot: Float = 0
-                                for j in 0..<tk { dot += ds[row + j] * p[row + j] }
-                                for j in 0..<tk { ds[row + j] = p[row + j] * (ds[row + j] - dot) }
+                                let dot = VectorMath.dot(dsRow, pRow, count: tk)
+                                for j in 0..<tk { dsRow[j] = pRow[j] * (dsRow[j] - dot) }
                             }
                             if biasCount > 0 {
-                                let base = h * tq * tk
-                                for i in 0..<(tq * tk) { dBias[base + i] += ds[i] }
+                                let headBias = dBias + h * tq * tk
+                                for i in 0..<(tq * tk) { headBias[i] += ds[i] }
                             }
                             // dQ (Tq, Dh) = dS (Tq, Tk) · K (Tk, Dh);  dK (Tk, Dh) = dSᵀ (Tk, Tq) · Q (Tq, Dh)
                             BLAS.shared.gemm(transposeA: false, transposeB: false, m: tq, n: dh, k: tk,
