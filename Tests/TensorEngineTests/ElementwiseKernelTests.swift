@@ -33,6 +33,31 @@ final class ElementwiseKernelTests: XCTestCase {
         }
     }
 
+    func testSoftmaxGradientWithLanesAndTail() {
+        assertGradientsMatch([randomTensor([3, 19], seed: 53)]) { $0[0].softmax() * $0[0] }
+    }
+
+    /// Softmax over many rows split across threads, against double precision: p = exp(x - max) / Σ, and
+    /// dx = p ⊙ (g − Σ g ⊙ p).
+    func testSoftmaxAcrossThreadsMatchesADoubleReference() {
+        let (rows, width) = (600, 131)
+        let x = randomTensor([rows, width], seed: 54, scale: 3)
+        x.setRequiresGradient(true)
+        let seed = (0..<(rows * width)).map { Float(($0 * 5) % 17) / 17 - 0.5 }
+        let p = x.softmax()
+        p.backward(seed: seed)
+        for row in 0..<rows {
+            let v = (0..<width).map { Double(x.scalars[row * width + $0]) }, g = (0..<width).map { Double(seed[row * width + $0]) }
+            let maximum = v.max()!, total = v.map { Foundation.exp($0 - maximum) }.reduce(0, +)
+            let probabilities = v.map { Foundation.exp($0 - maximum) / total }
+            let dot = zip(g, probabilities).map { $0 * $1 }.reduce(0, +)
+            for j in 0..<width {
+                XCTAssertEqual(Double(p.scalars[row * width + j]), probabilities[j], accuracy: 1e-6, "p[\(row), \(j)]")
+                XCTAssertEqual(Double(x.gradient![row * width + j]), probabilities[j] * (g[j] - dot), accuracy: 1e-6, "dx[\(row), \(j)]")
+            }
+        }
+    }
+
     /// Large enough to be split across threads (and across rows, for RMS norm); each op's input used twice, so that
     /// one contribution makes its gradient and the next adds to it.
     func testSplitAcrossThreadsGivesWhatOneThreadGives() {

@@ -11,7 +11,7 @@ extension Tensor {
         precondition(resolved.reduce(1, *) == count, "reshape: \(shape) cannot become \(newShape)")
         let x = self
         return .result(shape: resolved, scalars: scalars, inputs: [x]) { g in
-            x.accumulateGradient { d in for i in 0..<d.count { d[i] += g[i] } }
+            x.accumulateGradientByChunk { chunk in for i in chunk.range { chunk.add(i, g[i]) } }
         }
     }
 
@@ -23,8 +23,7 @@ extension Tensor {
         let batch = count / max(rows * columns, 1)
         let out = Tensor.transposeCopy(scalars, batch: batch, rows: rows, columns: columns)
         return .result(shape: Array(shape.dropLast(2)) + [columns, rows], scalars: out, inputs: [x]) { g in
-            let back = Tensor.transposeCopy(Array(g), batch: batch, rows: columns, columns: rows)
-            x.accumulateGradient { d in for i in 0..<d.count { d[i] += back[i] } }
+            x.accumulateGradient(adding: Tensor.transposeCopy(Array(g), batch: batch, rows: columns, columns: rows))
         }
     }
 

@@ -38,9 +38,11 @@ extension Tensor {
                     guard let g = g.baseAddress, let v = v.baseAddress, let w = w.baseAddress else { return }
                     x.accumulateGradientByChunk(rowWidth: width) { chunk in
                         for row in (chunk.range.lowerBound / width)..<(chunk.range.upperBound / width) {
-                            let base = row * width, r = inverseRMS[row]
-                            let coefficient = r * r * r * VectorMath.dot(g + base, w, v + base, count: width) / Float(width)
-                            for j in 0..<width { chunk.add(base + j, r * g[base + j] * w[j] - v[base + j] * coefficient) }
+                            let (base, r) = (row * width, inverseRMS[row])
+                            let (gradientRow, inputRow) = (g + base, v + base)
+                            let coefficient = r * r * r * VectorMath.dot(gradientRow, w, inputRow, count: width) / Float(width)
+                            // `&+`: index arithmetic checked for overflow keeps the compiler from vectorising the loop.
+                            for j in 0..<width { chunk.add(base &+ j, r * gradientRow[j] * w[j] - inputRow[j] * coefficient) }
                         }
                     }
                     // dW sums over rows: split by columns instead, so that each column keeps its summation order.
