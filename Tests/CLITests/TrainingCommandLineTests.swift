@@ -225,6 +225,9 @@ final class TrainingCommandLineTests: XCTestCase {
         let unknown = try CommandLine.run(["recommend", "--model", model.path, "--history", "7806397051", "--precision", "float8"])
         XCTAssertNotEqual(unknown.status, 0)
         XCTAssertTrue(unknown.error.contains("float8"), unknown.error)
+        let quickstart = try CommandLine.run(["quickstart", "--out", model.appendingPathComponent("unused").path, "--precision", "float8"])
+        XCTAssertNotEqual(quickstart.status, 0)
+        XCTAssertTrue(quickstart.error.contains("float8"), quickstart.error)
     }
 
     /// Outside the repository the bundled vocabulary is found beside the executable; what cannot be found names its flag.

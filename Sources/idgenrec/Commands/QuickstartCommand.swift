@@ -14,6 +14,8 @@ struct QuickstartCommand: ParsableCommand {
     @Option(help: "Run folder.") var out = "runs/quickstart"
     @Option(help: "Dataset folder.") var data = "data/beauty-sample"
     @Option(help: "SentencePiece model.") var tokenizer = "vocab/idgenrec-8k.model"
+    @OptionGroup var threads: ThreadsOption
+    @OptionGroup var precision: PrecisionOption
 
     /// Sized to finish in under 10 minutes on 2 cores: the whole method (warm start, two rounds of recommender
     /// and ID phases) with the recommender settings of the Beauty recipe, and copy-friendly decoding.
@@ -34,6 +36,8 @@ struct QuickstartCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
+        threads.apply()
+        try precision.apply()
         let data = try locateBundled(self.data, flag: "--data"), tokenizer = try locateBundled(self.tokenizer, flag: "--tokenizer")
         let split = try loadSplit(data)
         let bar = ProgressBar()
