@@ -81,7 +81,7 @@ extension Tensor {
     /// With `rowWidth`, ranges hold whole rows of that many values (for contributions computed row by row).
     @inline(__always)
     func accumulateGradientByChunk(rowWidth: Int = 1, _ body: (GradientChunk) -> Void) {
-        guard requiresGradient else { return }
+        guard requiresGradient, count > 0 else { return }
         precondition(rowWidth > 0 && count % rowWidth == 0, "gradient of shape \(shape) in rows of \(rowWidth)")
         let isNew = gradient == nil
         if isNew { gradient = uninitializedValues(count) }
