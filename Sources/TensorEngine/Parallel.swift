@@ -31,10 +31,11 @@ public enum Parallel {
             return
         }
         // The ranges are disjoint, which is what makes sharing the body's captures across threads safe.
+        func runChunk(_ chunk: Int) { body((chunk * count / chunks)..<((chunk + 1) * count / chunks)) }
         if let team = OpenMPTeam.runtime {
-            OpenMPTeam.run(team, chunks: chunks) { chunk in body((chunk * count / chunks)..<((chunk + 1) * count / chunks)) }
+            OpenMPTeam.run(team, chunks: chunks, runChunk)
         } else {
-            onDispatch(chunks: chunks) { chunk in body((chunk * count / chunks)..<((chunk + 1) * count / chunks)) }
+            onDispatch(chunks: chunks, runChunk)
         }
     }
 

@@ -29,6 +29,14 @@ public enum VectorMath {
         return result.replacing(with: 0, where: argument .< lowest)
     }
 
+    /// `exp` of one value through the lanes, as a row's tail is taken (the same arithmetic as its vectors).
+    @inlinable @inline(__always)
+    public static func exp(_ value: Float) -> Float {
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        lanes[0] = value
+        return exp(lanes)[0]
+    }
+
     /// row[j] = exp(row[j] - shift) for every j of the row; returns their sum. Entries of minus infinity become 0.
     @inlinable
     public static func exponentiate(_ row: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
@@ -43,9 +51,7 @@ public enum VectorMath {
         }
         var sum = sums.sum()
         for index in (vectorCount * 8)..<count {
-            var tail = SIMD8<Float>(repeating: -.infinity)
-            tail[0] = row[index] - shift
-            row[index] = exp(tail)[0]
+            row[index] = exp(row[index] - shift)
             sum += row[index]
         }
         return sum
@@ -61,11 +67,7 @@ public enum VectorMath {
             sums += exp(raw.loadUnaligned(fromByteOffset: index * 32, as: SIMD8<Float>.self) - shiftVector)
         }
         var sum = sums.sum()
-        for index in (count / 8 * 8)..<count {
-            var tail = SIMD8<Float>(repeating: -.infinity)
-            tail[0] = row[index] - shift
-            sum += exp(tail)[0]
-        }
+        for index in (count / 8 * 8)..<count { sum += exp(row[index] - shift) }
         return sum
     }
 

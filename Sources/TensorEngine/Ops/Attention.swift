@@ -158,8 +158,8 @@ extension Tensor {
         let dropoutMask = dropoutRate > 0 && random != nil
             ? DropoutMask(count: batch * heads * tq * tk, rate: dropoutRate, random: random!) : nil
         // Both are written whole by the kernel (every pair's scores and context), so neither is zeroed first.
-        var probabilities = [Float](unsafeUninitializedCapacity: batch * heads * tq * tk) { _, n in n = batch * heads * tq * tk }
-        var out = [Float](unsafeUninitializedCapacity: batch * tq * hd) { _, n in n = batch * tq * hd }
+        var probabilities = uninitializedValues(batch * heads * tq * tk)
+        var out = uninitializedValues(batch * tq * hd)
         query.scalars.withUnsafeBufferPointer { q in
             key.scalars.withUnsafeBufferPointer { k in
                 value.scalars.withUnsafeBufferPointer { v in
@@ -184,9 +184,9 @@ extension Tensor {
             //   dV = P'ᵀ dO,  dP = (dO Vᵀ) ⊙ dropout,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),
             //   dQ = dS K,  dK = dSᵀ Q,  dBias = Σ_b dS.
             // Each (b, h) pair writes its own (T, Dh) block of each, and the blocks tile them: no zeroing pass.
-            var dQ = [Float](unsafeUninitializedCapacity: query.count) { _, n in n = query.count }
-            var dK = [Float](unsafeUninitializedCapacity: key.count) { _, n in n = key.count }
-            var dV = [Float](unsafeUninitializedCapacity: value.count) { _, n in n = value.count }
+            var dQ = uninitializedValues(query.count)
+            var dK = uninitializedValues(key.count)
+            var dV = uninitializedValues(value.count)
             // Each thread sums its own share of dBias (heads repeat across the batch); shares are added after.
             let threads = Parallel.threadCount, biasCount = bias?.count ?? 0
             var dBiasShares = [Float](repeating: 0, count: threads * biasCount)

@@ -15,19 +15,19 @@ extension Tensor {
         }
         // Probabilities are kept for the backward: dlogits = (softmax − onehot) / counted. Rows are independent:
         // split across threads, each row's loss term kept apart so the total sums in row order on any thread count.
-        var probabilities = [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
+        var probabilities = uninitializedValues(count)
         var rowLoss = [Double](repeating: 0, count: rows)
         scalars.withUnsafeBufferPointer { x in
             probabilities.withUnsafeMutableBufferPointer { p in
                 rowLoss.withUnsafeMutableBufferPointer { losses in
-                    let (x, p, losses) = (UncheckedSendable(x), UncheckedSendable(p), UncheckedSendable(losses))
+                    guard let x = x.baseAddress, let p = p.baseAddress else { return }
                     Parallel.forEach(rows, grain: max(1, Parallel.elementGrain / max(vocabulary, 1))) { part in
                         for row in part {
-                            let base = row * vocabulary, probabilityRow = p.value.baseAddress! + base
+                            let base = row * vocabulary, probabilityRow = p + base
                             guard targets[row] != ignoreIndex else { probabilityRow.update(repeating: 0, count: vocabulary); continue }
-                            probabilityRow.update(from: x.value.baseAddress! + base, count: vocabulary)
+                            probabilityRow.update(from: x + base, count: vocabulary)
                             let (maximum, sum) = VectorMath.softmax(probabilityRow, count: vocabulary)
-                            losses.value[row] = Double(maximum + logf(sum) - x.value[base + Int(targets[row])])
+                            losses[row] = Double(maximum + logf(sum) - x[base + Int(targets[row])])
                         }
                     }
                 }
