@@ -3,10 +3,11 @@ import Foundation
 /// The OpenMP runtime's thread team (GNU libgomp), where the system has it: the engine's parallel loops run on it,
 /// the same threads oneDNN's bfloat16 products run on.
 ///
-/// One pool for both is the point. Threads that sleep between parallel regions cost a wake-up each time: on the
-/// reference machine (a virtual one) an 80 x 512 x 512 bfloat16 product took 152 µs with sleeping threads and 105
-/// with spinning ones. Threads that spin are free to wake, but two pools that spin take the cores from each other.
-/// One team that spins for a while serves the element-wise passes, attention and the products alike.
+/// One pool for both is the point. Threads that sleep between parallel regions cost a wake-up each time, which on
+/// the reference machine (a virtual one) is a sizeable part of a small product; threads that spin are free to wake,
+/// but two pools that spin take the cores from each other. One team that spins for a while serves the element-wise
+/// passes, attention and the products alike (tiny's train step, `idgenrec bench --config tiny --precision bfloat16`:
+/// 280–329 examples/s on Dispatch and sleeping OpenMP threads, 313–339 on this team).
 enum OpenMPTeam {
     typealias Task = @convention(c) (UnsafeMutableRawPointer?) -> Void
 
@@ -42,8 +43,9 @@ enum OpenMPTeam {
 
     /// How many times a thread polls for the next region before it sleeps (`GOMP_SPINCOUNT`): enough to span the
     /// gaps between one step's ops, so that a team's threads sleep only when the work pauses. On the reference
-    /// machine, one comparison: t5-small's search took 60 ms a user with 10⁵ polls, 44–51 with 10⁶, 10⁷ or none
-    /// (never sleeping); sleeping at once (`OMP_WAIT_POLICY=passive`) cut its train step to 11.2 examples/s from 14–15.
+    /// machine (`GOMP_SPINCOUNT=N idgenrec bench --config small --precision bfloat16`, a few runs each): 10⁶, 10⁷ and
+    /// never sleeping (`OMP_WAIT_POLICY=active`) measured alike within the machine's noise (search 44–63 ms a user,
+    /// train step 12.8–15 examples/s); sleeping at once (`OMP_WAIT_POLICY=passive`) cut the train step to 11.2.
     static let spinCount = 1_000_000
 
     /// Calls `body` once per chunk, chunks spread over a team of up to `chunks` threads (fewer when the team is
