@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 
 /// Writes a dataset in the project's format: `user_sequence.txt` and `items.jsonl` in one folder.
@@ -13,8 +14,12 @@ public enum ProjectFormatWriter {
         } catch {
             throw DatasetError.unwritable(path: folder, reason: error.localizedDescription)
         }
-        try AtomicFile.write(sequencesText(dataset), to: (folder as NSString).appendingPathComponent(ProjectFormatImporter.sequenceFileName))
-        try AtomicFile.write(itemsText(dataset.catalogue), to: (folder as NSString).appendingPathComponent(ProjectFormatImporter.itemsFileName))
+        for (name, text) in [(ProjectFormatImporter.sequenceFileName, sequencesText(dataset)),
+                             (ProjectFormatImporter.itemsFileName, itemsText(dataset.catalogue))] {
+            do { try AtomicFile.write(text, to: URL(fileURLWithPath: folder).appendingPathComponent(name)) } catch {
+                throw DatasetError.unwritable(path: error.path, reason: error.reason)
+            }
+        }
     }
 
     /// Ids are separated by spaces in `user_sequence.txt`, so they must not contain whitespace.

@@ -25,8 +25,11 @@ public enum RelativePosition {
         if distance < maxExact { return Int32(result + distance) }
         // float32 as transformers computes it, so that bucket boundaries agree exactly.
         let scale = Float(log(Double(maxDistance) / Double(maxExact)))
-        let large = maxExact + Int(logf(Float(distance) / Float(maxExact)) / scale * Float(buckets - maxExact))
-        return Int32(result + min(large, buckets - 1))
+        let logarithmic = logf(Float(distance) / Float(maxExact)) / scale * Float(buckets - maxExact)
+        // `T5Configuration.validate` admits only shapes where this is finite and non-negative (at least 4 buckets, a
+        // max distance beyond the exact range); for any other the far buckets saturate rather than trap.
+        let large = logarithmic.isFinite && logarithmic >= 0 ? maxExact + Int(min(logarithmic, Float(buckets))) : buckets - 1
+        return Int32(max(0, result + min(large, buckets - 1)))
     }
 
     /// Buckets for queries at `queryOffset ..< queryOffset + queryLength` against keys `0 ..< keyLength`, row-major (Tq, Tk).
@@ -248,8 +251,16 @@ public final class T5Model: Module {
     public let encoder: T5Stack, decoder: T5Stack
     /// Present only when the LM head is not tied to `shared`.
     public let lmHead: Linear?
-    /// Governs every dropout in the model: set `dropout.isTraining` for training.
+    /// Governs every dropout in the model: set `dropout.isTraining` for training, or scope it with ``withDropout(_:_:)``.
     public let dropout: Dropout
+
+    /// Runs `body` with dropout on (`training`) or off, then puts it back as it was.
+    public func withDropout<Result>(_ training: Bool, _ body: () throws -> Result) rethrows -> Result {
+        let before = dropout.isTraining
+        dropout.isTraining = training
+        defer { dropout.isTraining = before }
+        return try body()
+    }
 
     /// A freshly initialised model (transformers' initialisation), reproducible from `seed`.
     public init(configuration c: T5Configuration, seed: UInt64 = 0) throws {

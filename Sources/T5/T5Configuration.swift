@@ -109,9 +109,13 @@ public struct T5Configuration: Decodable, Equatable, Sendable {
         try check((1...256).contains(encoderLayers), "num_layers", encoderLayers, "in 1...256")
         try check((1...256).contains(decoderLayers), "num_decoder_layers", decoderLayers, "in 1...256")
         try check((1...1024).contains(heads), "num_heads", heads, "in 1...1024")
-        try check((2...4096).contains(relativeAttentionBuckets), "relative_attention_num_buckets", relativeAttentionBuckets, "in 2...4096")
-        try check(relativeAttentionMaxDistance >= relativeAttentionBuckets / 2 && relativeAttentionMaxDistance <= 1_000_000,
-                  "relative_attention_max_distance", relativeAttentionMaxDistance, "at least num_buckets / 2")
+        // transformers' bucket formula divides by log(max_distance / max_exact), max_exact being a quarter of the buckets
+        // (encoder) or half of them (decoder): fewer than 4 buckets, or a max distance not beyond half of them, leaves
+        // some relative positions without a defined bucket.
+        try check((4...4096).contains(relativeAttentionBuckets), "relative_attention_num_buckets", relativeAttentionBuckets, "in 4...4096")
+        try check(relativeAttentionMaxDistance > relativeAttentionBuckets / 2 && relativeAttentionMaxDistance <= 1_000_000,
+                  "relative_attention_max_distance", relativeAttentionMaxDistance,
+                  "above relative_attention_num_buckets / 2 (\(relativeAttentionBuckets / 2)) and at most 1,000,000")
         try check((0..<1).contains(dropoutRate), "dropout_rate", dropoutRate, "in [0, 1)")
         try check(layerNormEpsilon > 0, "layer_norm_epsilon", layerNormEpsilon, "positive")
         for (name, id) in [("decoder_start_token_id", decoderStartTokenID), ("eos_token_id", eosTokenID), ("pad_token_id", padTokenID)] {

@@ -50,14 +50,11 @@ public final class T5IncrementalDecoder {
         }
         sourceMask = mask
         rowInput = inputs.indices.flatMap { [Int](repeating: $0, count: rowsPerInput) }
-        let (keys, values): ([[Float]], [[Float]]) = withoutGradient {
-            let dropout = model.dropout.isTraining
-            model.dropout.isTraining = false
-            defer { model.dropout.isTraining = dropout }
+        let (keys, values): ([[Float]], [[Float]]) = withoutGradient { model.withDropout(false) {
             let states = model.encode(inputIDs: ids, attentionMask: mask, batchSize: inputs.count)   // (U, S, D)
             let layers = model.decoder.blocks.map { $0.crossAttention! }
             return (layers.map { $0.k(states).scalars }, layers.map { $0.v(states).scalars })
-        }
+        } }
         crossKeys = keys
         crossValues = values
         selfKeys = Array(repeating: [], count: model.decoder.blocks.count)

@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 
 /// Reads and writes the safetensors format (transformers' `model.safetensors`): an 8-byte little-endian
@@ -176,18 +177,4 @@ public struct SafeTensorsError: Error, CustomStringConvertible {
     public let path: String
     public let reason: String
     public var description: String { "\(path): \(reason)" }
-}
-
-/// Writes files so that readers see either the old file or the complete new one, never a partial write.
-public enum AtomicFile {
-    public static func write(_ data: Data, to url: URL) throws {
-        let directory = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        try data.write(to: temporary)
-        if rename(temporary.path, url.path) != 0 {
-            try? FileManager.default.removeItem(at: temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-        }
-    }
 }

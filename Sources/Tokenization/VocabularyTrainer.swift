@@ -1,4 +1,5 @@
 import CSentencePiece
+import DurableFiles
 import Foundation
 
 #if canImport(Glibc)
@@ -223,26 +224,7 @@ public struct VocabularyTrainer: Sendable {
     private func finish(_ model: Data, writingTo output: URL) throws(TokenizerError) -> SentencePieceTokenizer {
         // Loading before writing means a model that cannot be read back never replaces a good one.
         let tokenizer = try SentencePieceTokenizer(modelData: model, source: output.path)
-        try Self.writeAtomically(model, to: output)
+        do { try AtomicFile.write(model, to: output) } catch { throw .writeFailed(path: error.path, reason: error.reason) }
         return tokenizer
-    }
-
-    /// Writes `data` beside `output` under a temporary name, then renames it over `output`, so that
-    /// readers see either the old file or the complete new one.
-    static func writeAtomically(_ data: Data, to output: URL) throws(TokenizerError) {
-        let directory = output.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(output.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try data.write(to: temporary)
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw .writeFailed(path: output.path, reason: error.localizedDescription)
-        }
-        guard rename(temporary.path, output.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw .writeFailed(path: output.path, reason: reason)
-        }
     }
 }

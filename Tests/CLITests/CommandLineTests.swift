@@ -72,18 +72,20 @@ final class CommandLineTests: XCTestCase {
 enum CommandLine {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil) throws -> (status: Int32, output: String, error: String) {
-        try runProcess(arguments, environment: environment, in: folder).result
+    static func run(_ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil,
+                    executable: String = "idgenrec") throws -> (status: Int32, output: String, error: String) {
+        try runProcess(arguments, environment: environment, in: folder, executable: executable).result
     }
 
-    /// Runs the command and also says whether it ended by a signal (the status is then the signal's number).
-    static func runProcess(_ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil)
+    /// Runs the command (or another product built beside it) and also says whether it ended by a signal (the status is
+    /// then the signal's number).
+    static func runProcess(_ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil, executable: String = "idgenrec")
         throws -> (result: (status: Int32, output: String, error: String), killedBySignal: Bool) {
         // The test bundle sits beside the built products (on Linux the bundle URL is their folder itself).
         var products = Bundle(for: CommandLineTests.self).bundleURL
         if products.pathExtension == "xctest" { products.deleteLastPathComponent() }
         let process = Process()
-        process.executableURL = products.appendingPathComponent("idgenrec")
+        process.executableURL = products.appendingPathComponent(executable)
         process.arguments = arguments
         process.currentDirectoryURL = folder ?? repository
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }

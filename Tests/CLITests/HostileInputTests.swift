@@ -141,8 +141,16 @@ final class HostileInputTests: XCTestCase {
         Case("max distance below half the buckets", "relative_attention_max_distance", { f in
             ["t5", "generate", "--model", try f.model { $0["relative_attention_max_distance"] = 3 }, "--tokenizer", f.vocabulary, "--text", "a"]
         }),
-        Case("two buckets (weights sized for 32)", "relative_attention_bias", { f in
+        Case("two buckets (no bucket for the encoder's exact range)", "relative_attention_num_buckets", { f in
             ["t5", "generate", "--model", try f.model { $0["relative_attention_num_buckets"] = 2; $0["relative_attention_max_distance"] = 1 },
+             "--tokenizer", f.vocabulary, "--text", "a"]
+        }),
+        Case("max distance equal to half the buckets", "relative_attention_max_distance", { f in
+            ["t5", "generate", "--model", try f.model { $0["relative_attention_num_buckets"] = 8; $0["relative_attention_max_distance"] = 4 },
+             "--tokenizer", f.vocabulary, "--text", "a"]
+        }),
+        Case("four buckets (weights sized for 32)", "relative_attention_bias", { f in
+            ["t5", "generate", "--model", try f.model { $0["relative_attention_num_buckets"] = 4; $0["relative_attention_max_distance"] = 3 },
              "--tokenizer", f.vocabulary, "--text", "a"]
         }),
         Case("a 68 GB model", "needs about", { f in
@@ -351,7 +359,8 @@ final class HostileInputTests: XCTestCase {
         let fixture = try XCTUnwrap(Self.fixture)
         let killed = fixture.path("killed")
         let arguments = ["train", "--data", fixture.data, "--out", killed, "--config", fixture.configuration, "--tokenizer", fixture.vocabulary]
-        let (result, bySignal) = try CommandLine.runProcess(arguments, environment: ["IDGENREC_KILL_AT": "checkpoint-swap:2"])
+        let crashing = arguments + ["--crash-at", "checkpoint-swap:2"]
+        let (result, bySignal) = try CommandLine.runProcess(crashing)
         XCTAssertTrue(bySignal && result.status == SIGKILL, "the run should have been killed: \(result.status) \(result.error)")
         let fileManager = FileManager.default
         XCTAssertFalse(fileManager.fileExists(atPath: killed + "/checkpoint"), "killed between the renames")

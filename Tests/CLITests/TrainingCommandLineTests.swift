@@ -96,6 +96,26 @@ final class TrainingCommandLineTests: XCTestCase {
         XCTAssertEqual(try CommandLine.run(["ids", "generate", "--model", run, "--data", data, "--out", generated]).status, 0)
         XCTAssertEqual(try CommandLine.run(["evaluate", "--model", run, "--data", data, "--zero-shot", "--beams", "5", "--cutoffs", "1", "5", "--out",
                                             directory.appendingPathComponent("zs.json").path]).status, 0)
+
+        // Baselines alone write their results where --out says (its folder made), and nowhere without it.
+        let baselinesOut = directory.appendingPathComponent("new-folder/baselines.json").path
+        result = try CommandLine.run(["evaluate", "--baseline", "popular", "cooc", "--data", data, "--out", baselinesOut])
+        XCTAssertEqual(result.status, 0, result.error)
+        let baselinesRecord = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: baselinesOut))) as? [String: Any])
+        XCTAssertEqual((baselinesRecord["baselines"] as? [String: Any]).map { Set($0.keys) }, ["popular", "cooc"])
+        XCTAssertNil(baselinesRecord["ndcg@10"], "no model was evaluated")
+        result = try CommandLine.run(["evaluate", "--baseline", "nope", "--data", data])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.error.contains("unknown baseline \"nope\""), result.error)
+
+        // The examples, built with the package, run on this run.
+        result = try CommandLine.run([run, "i1", "i4"], executable: "recommend-example")
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertEqual(result.output.split(separator: "\n").filter { $0.hasPrefix("had") }.count, 2, result.output)
+        XCTAssertEqual(result.output.split(separator: "\n").count, 12, "two history items, ten recommendations: \(result.output)")
+        result = try CommandLine.run([run + "/checkpoint/recommender", vocabulary, "Olay Lotion"], executable: "generate-text")
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertEqual(result.output.split(separator: "\n").filter { $0.hasPrefix("beams 4") }.count, 4, result.output)
     }
 
     /// A run trained on two catalogues serves a third zero-shot: evaluation labels its peers, recommendations name the

@@ -227,7 +227,7 @@ struct CooccurrenceBaselineTests {
 
     @Test func everyBaselineKeepsHistoryItemsOut() throws {
         let split = try split()
-        for baseline in Baseline.allCases {
+        for baseline in BaselineRegistry.all {
             for part in [split.validation, split.test] {
                 let outcome = try baseline.evaluate(split: split, samples: part, count: 6)
                 #expect(outcome.ranking.userRanks.count == part.count)
@@ -236,7 +236,7 @@ struct CooccurrenceBaselineTests {
         // Most popular without the rule offers u1 its own a first (a and b both count 2); with it, never.
         let lists = try MostPopularBaseline(split: split).recommendations(for: split.test, count: 6)
         #expect(lists[0].first == 0)
-        let outcome = try Baseline.popular.evaluate(split: split, samples: split.test, count: 2)
+        let outcome = try PopularBaseline().evaluate(split: split, samples: split.test, count: 2)
         // u1's test target e: a b c d are history, so e (count 0) and f are all that is left: e at rank 1.
         #expect(outcome.ranking.userRanks[0].rank == 1)
     }

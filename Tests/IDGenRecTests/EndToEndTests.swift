@@ -35,15 +35,16 @@ final class EndToEndTests: XCTestCase {
 
     static func tinyConfiguration() -> TrainingConfiguration {
         var configuration = TrainingConfiguration()
-        for shape in [\TrainingConfiguration.generator, \TrainingConfiguration.recommender] {
-            configuration[keyPath: shape].modelWidth = 32
-            configuration[keyPath: shape].heads = 2
-            configuration[keyPath: shape].headWidth = 16
-            configuration[keyPath: shape].feedForwardWidth = 64
-            configuration[keyPath: shape].encoderLayers = 1
-            configuration[keyPath: shape].decoderLayers = 1
-            configuration[keyPath: shape].dropoutRate = 0
-        }
+        var shape = TrainingConfiguration.ModelShape()
+        shape.modelWidth = 32
+        shape.heads = 2
+        shape.headWidth = 16
+        shape.feedForwardWidth = 64
+        shape.encoderLayers = 1
+        shape.decoderLayers = 1
+        shape.dropoutRate = 0
+        configuration.recommender = shape
+        configuration.useIDs(LearnedIDs.self) { $0.generator = shape }
         configuration.batchSize = 16
         configuration.recommenderLearningRate = 5e-3
         configuration.evaluationBeams = 20
@@ -75,7 +76,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertGreaterThan(result.hitRate(at: 5)!, 0.5)
         // A resumed, finished run has nothing left to do and keeps its checkpoint.
         let resumed = try AlternatingTrainer(resuming: run, split: split)
-        XCTAssertEqual(resumed.state.completedPhases, ["recommender-1"])
+        XCTAssertEqual(resumed.state.completedPhases, [.recommender(round: 1)])
         // The model has learned "+1": after item4 it wants item5, and after item5 item6. Unmasked, it offers
         // history items too; masked, never.
         let free = try session.recommend(history: ["item5", "item4"], count: 5, exclusion: .none)
@@ -102,11 +103,13 @@ final class EndToEndTests: XCTestCase {
         let tokenizer = try Self.tokenizer(for: split)
         var configuration = Self.tinyConfiguration()
         configuration.rounds = 2
-        configuration.warmStartEpochs = 2
         configuration.recommenderEpochs = 1
-        configuration.idEpochs = 1
-        configuration.generatorSettings.candidates = 4
-        configuration.generatorSettings.maximumIDTokens = 4
+        configuration.useIDs(LearnedIDs.self) { learned in
+            learned.warmStartEpochs = 2
+            learned.idEpochs = 1
+            learned.generatorSettings.candidates = 4
+            learned.generatorSettings.maximumIDTokens = 4
+        }
         configuration.validationUsers = 20
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("alt-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: base) }
@@ -123,8 +126,8 @@ final class EndToEndTests: XCTestCase {
         first.rounds = 1
         first.recommenderEpochs = 0
         try AlternatingTrainer(configuration: first, split: split, tokenizer: tokenizer, run: interrupted).train()
-        var state = try interrupted.loadCheckpoint()
-        state.state.completedPhases = ["warm-start"]
+        var state = try interrupted.open().checkpoint
+        state.state.completedPhases = [.warmStart]
         try interrupted.save(state)
         let encoder = JSONEncoder()
         try encoder.encode(configuration).write(to: interrupted.configurationURL)

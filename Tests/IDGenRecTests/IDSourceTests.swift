@@ -32,7 +32,6 @@ final class IDSourceTests: XCTestCase {
         let dictionary = try IDDictionary(itemIDs: catalogue.items.map(\.id).reversed(),
                                           textualIDs: catalogue.items.indices.map { "amber \($0)" }, tokenizer: tokenizer)
         let source = FixedDictionary(dictionary: dictionary, origin: "ids.tsv")
-        XCTAssertEqual(source.design, .fixed)
         let aligned = try source.ids(for: catalogue, progress: nil).dictionary
         XCTAssertEqual(aligned.itemIDs, catalogue.items.map(\.id), "reordered to the catalogue")
         let partial = try IDDictionary(itemIDs: ["item0"], textualIDs: ["amber"], tokenizer: tokenizer)
@@ -57,7 +56,7 @@ final class IDSourceTests: XCTestCase {
         XCTAssertEqual(trainer.phases, [.recommender(round: 1)])
         try trainer.train()
         let session = try RunSession(run: run)
-        XCTAssertEqual(session.configuration.idDesign, .fixed)
+        XCTAssertEqual(session.configuration.ids.name, FixedIDs.name)
         XCTAssertEqual(session.ids, dictionary)
         let result = try Evaluator(recommender: session.recommender, ids: session.ids, beams: 20).evaluate(split: split, samples: split.test).result()
         XCTAssertEqual(result.users, split.test.count)

@@ -24,10 +24,11 @@ final class TransformersLayoutTests: XCTestCase {
         shape.initializerFactor = 1
         let ids = try TitleWords(tokenizer: tokenizer).ids(for: catalogue, progress: nil).dictionary
         var state = TrainingState()
-        state.completedPhases = ["recommender-1"]
+        state.completedPhases = [.recommender(round: 1)]
         state.validation = ["ndcg@10": 0.0213]
-        let checkpoint = Checkpoint(state: state, tokenizer: tokenizer, generator: try T5Model(configuration: shape, seed: 1),
-                                    recommender: try T5Model(configuration: shape, seed: 2), ids: ids, items: catalogue.items)
+        let generator = DesignModel(name: "generator", model: try T5Model(configuration: shape, seed: 1), summary: "an ID generator")
+        let checkpoint = Checkpoint(state: state, tokenizer: tokenizer, recommender: try T5Model(configuration: shape, seed: 2),
+                                    designModels: [generator], ids: ids, items: catalogue.items)
         let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID().uuidString)"))
         defer { try? FileManager.default.removeItem(at: run.url) }
         try run.save(checkpoint)
@@ -60,6 +61,29 @@ final class TransformersLayoutTests: XCTestCase {
             let loaded = try T5Model.load(from: folder)
             XCTAssertEqual(loaded.configuration, shape)
         }
+    }
+
+    /// The checkpoint's catalogue reads back through the dataset importer with every field training rendered (price and
+    /// fields the importer keeps as extras included), so that a served run writes item texts as training did.
+    func testCheckpointItemsKeepEveryField() throws {
+        let split = try EndToEndTests.cyclicSplit(users: 10)
+        let tokenizer = try EndToEndTests.tokenizer(for: split)
+        var items = split.dataset.catalogue.items
+        items[0].price = 12.5
+        items[0].extraFields = ["colour": "amber"]
+        items[1].description = "a \"quoted\" line"
+        let shape = T5Configuration(vocabularySize: tokenizer.vocabularySize, modelWidth: 8, headWidth: 4, feedForwardWidth: 16, encoderLayers: 1,
+                                    heads: 2, eosTokenID: tokenizer.eosID, padTokenID: tokenizer.padID)
+        let ids = try TitleWords(tokenizer: tokenizer).ids(for: split.dataset.catalogue, progress: nil).dictionary
+        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("items-\(UUID().uuidString)"))
+        defer { try? FileManager.default.removeItem(at: run.url) }
+        try run.save(Checkpoint(state: TrainingState(), tokenizer: tokenizer, recommender: try T5Model(configuration: shape, seed: 2),
+                                designModels: [], ids: ids, items: items))
+        let loaded = try run.loadCheckpoint().items
+        XCTAssertEqual(loaded, items)
+        let renderer = TrainingConfiguration.TextRendering().renderer
+        XCTAssertEqual(loaded.map(renderer.render), items.map(renderer.render))
+        XCTAssertTrue(renderer.render(loaded[0]).contains("12.5"), renderer.render(loaded[0]))
     }
 
     /// A flat JSON object's fields as their raw JSON text: the reader keeps `1` and `1.0` apart, as transformers does.

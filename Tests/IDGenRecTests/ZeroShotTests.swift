@@ -48,8 +48,7 @@ final class ZeroShotTests: XCTestCase {
     /// temporary folder the caller removes.
     static func untrainedRun(on training: LeaveOneOutSplit, name: String) throws -> RunDirectory {
         var configuration = EndToEndTests.tinyConfiguration()
-        configuration.idDesign = .titleWords
-        configuration.titleWords = 2
+        configuration.ids = IDDesignSection(TitleWordIDs(words: 2))
         configuration.rounds = 1
         configuration.recommenderEpochs = 0
         let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)"))
@@ -64,9 +63,7 @@ final class ZeroShotTests: XCTestCase {
         let tokenizer = try Self.tokenizer(for: training)
         XCTAssertTrue(Set(unseen.dataset.catalogue.items.map(\.id)).isDisjoint(with: training.dataset.catalogue.items.map(\.id)))
         var configuration = EndToEndTests.tinyConfiguration()
-        configuration.idDesign = .titleWords
-        configuration.titleWords = 2
-        configuration.titleWordsLowercased = true
+        configuration.ids = IDDesignSection(TitleWordIDs(words: 2, lowercased: true))
         configuration.rounds = 1
         configuration.recommenderEpochs = 15
         configuration.recommender.dropoutRate = 0.1
@@ -106,8 +103,7 @@ final class ZeroShotTests: XCTestCase {
         var hitRates: [Float: Double] = [:]
         for share: Float in [0, 0.9] {
             var configuration = EndToEndTests.tinyConfiguration()
-            configuration.idDesign = .titleWords
-            configuration.titleWords = 2
+            configuration.ids = IDDesignSection(TitleWordIDs(words: 2))
             configuration.rounds = 1
             configuration.recommenderEpochs = 15
             configuration.tokenRelabelling = share
@@ -127,6 +123,10 @@ final class ZeroShotTests: XCTestCase {
     func testZeroShotIDsAreCachedAndRebuiltWhenTheCatalogueChanges() throws {
         let training = try Self.catalogue(prefix: "s", lines: Self.source, users: 40, seed: 1)
         let run = try Self.untrainedRun(on: training, name: "zero-shot-cache")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.checkpointURL.appendingPathComponent("generator").path),
+                       "a title-word run keeps no generator")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: run.checkpointURL.path).sorted(),
+                       ["ids.jsonl", "items.jsonl", "recommender", "state.json", "tokenizer.model"])
         defer { try? FileManager.default.removeItem(at: run.url) }
         let session = try RunSession(run: run)
         let kitchen = try Self.catalogue(prefix: "t", lines: Self.target, users: 20, seed: 2).dataset.catalogue

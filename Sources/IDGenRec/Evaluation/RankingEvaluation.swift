@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 import TensorEngine
 import RecData
@@ -181,7 +182,7 @@ public struct RankingEvaluation: Sendable {
 
     /// Writes the per-user ranks to `path` atomically: readers see the old file or the whole new one.
     public func writeUserRanks(to path: String, format: UserRankFormat = .tabSeparated) throws(RankingEvaluationError) {
-        try AtomicWriter.write(Data(userRanksText(format: format).utf8), to: path)
+        try writeAtomically(Data(userRanksText(format: format).utf8), to: path)
     }
 }
 
@@ -277,7 +278,7 @@ public struct RankingResult: Sendable, Equatable, Codable {
 
     /// Writes ``jsonText()`` to `path` atomically.
     public func write(to path: String) throws(RankingEvaluationError) {
-        try AtomicWriter.write(Data((jsonText() + "\n").utf8), to: path)
+        try writeAtomically(Data((jsonText() + "\n").utf8), to: path)
     }
 
     /// One line for a terminal: `HR@5 0.0505  NDCG@5 0.0361  HR@10 ...` with four decimals, as papers report.
@@ -290,11 +291,6 @@ public struct RankingResult: Sendable, Equatable, Codable {
     }
 }
 
-/// Writes through the engine's atomic writer, reporting failures as this module's error.
-enum AtomicWriter {
-    static func write(_ data: Data, to path: String) throws(RankingEvaluationError) {
-        do { try AtomicFile.write(data, to: URL(fileURLWithPath: path)) } catch {
-            throw .unwritable(path: path, reason: "\(error)")
-        }
-    }
+private func writeAtomically(_ data: Data, to path: String) throws(RankingEvaluationError) {
+    do { try AtomicFile.write(data, to: URL(fileURLWithPath: path)) } catch { throw .unwritable(path: path, reason: error.reason) }
 }

@@ -1,3 +1,4 @@
+import DurableFiles
 import Foundation
 import NN
 import RecData
@@ -5,56 +6,48 @@ import T5
 import TensorEngine
 import Tokenization
 
-/// IDGenRec's training: a warm start of the generator, then rounds of (ID phase, recommender phase).
+/// A training run: the ID design's phases in order, its recommender phases run here, its own phases (a learned
+/// design's warm start and ID phases) run by the design through this trainer (``TrainingContext``).
 ///
-/// - warm start: the generator learns to write salient words of each item's text; IDs are then generated
-///   for the catalogue (diverse beam search + uniqueness).
-/// - recommender phase: IDs fixed, the recommender learns history → next ID on every training prefix.
-/// - ID phase: the recommender frozen, the generator learns through the recommender's loss (soft IDs), then
-///   every ID is regenerated.
-///
-/// Only learned IDs (``IDDesign/learned``) alternate; with title-word or fixed IDs the run is one recommender phase
-/// on IDs assigned when it starts.
+/// - recommender phase: IDs fixed, the recommender learns history → next ID on every training prefix, then is
+///   validated.
+/// - the design's phases: whatever ``IDDesign/run(_:in:)`` does — for learned IDs, a warm start of the generator and,
+///   each later round, an ID phase that trains it through the recommender's loss; each ends by replacing the IDs.
 ///
 /// A checkpoint is written after every epoch and every phase; `resume` continues from it exactly, because
 /// every epoch's shuffling and dropout draw from a stream seeded by (seed, phase, epoch).
-public final class AlternatingTrainer {
+public final class AlternatingTrainer: TrainingContext {
     public let configuration: TrainingConfiguration
     public let split: LeaveOneOutSplit
     public let run: RunDirectory
     public var observer: (TrainingEvent) -> Void
+    /// Where the run's IDs come from, and the models that make them.
+    public let design: any IDDesign
 
-    private var checkpoint: Checkpoint
-    private let texts: [String]
-    private lazy var textTokens: [[Int32]] = generator.encodeTexts(texts)
-    private var generator: IDGenerator { IDGenerator(model: checkpoint.generator, tokenizer: checkpoint.tokenizer, settings: configuration.generatorSettings) }
-    private var recommender: Recommender {
+    /// Each catalogue item's text, rendered by the configuration's `textRendering`.
+    public let itemTexts: [String]
+    public var tokenizer: SentencePieceTokenizer { checkpoint.tokenizer }
+    /// The recommender as it stands, reading the items' texts where its prompts carry them.
+    public var recommender: Recommender {
         let recommender = Recommender(model: checkpoint.recommender, tokenizer: checkpoint.tokenizer, settings: configuration.recommenderSettings)
         recommender.itemTexts = recommenderItemTexts
         return recommender
     }
-    private lazy var recommenderItemTexts: [[Int32]] = configuration.recommenderSettings.itemTextTokens(texts, tokenizer: checkpoint.tokenizer)
+
+    private var checkpoint: Checkpoint
+    private lazy var recommenderItemTexts: [[Int32]] = configuration.recommenderSettings.itemTextTokens(itemTexts, tokenizer: checkpoint.tokenizer)
     private var phaseStart = Date()
 
-    /// The phases of this configuration, in order. Only learned IDs alternate; other designs train the
-    /// recommender once, on IDs assigned when the run starts.
-    public var phases: [TrainingPhase] {
-        guard configuration.idDesign == .learned else { return [.recommender(round: 1)] }
-        var phases: [TrainingPhase] = [.warmStart, .recommender(round: 1)]
-        if configuration.rounds > 1 { for round in 2...configuration.rounds { phases += [.ids(round: round), .recommender(round: round)] } }
-        return phases
-    }
+    /// The phases of this run, in order, as its ID design lists them.
+    public var phases: [TrainingPhase] { design.phases(rounds: configuration.rounds) }
 
-    /// A new run: fresh models from the configuration's seed, the catalogue's texts rendered for the generator as
-    /// the configuration's `textRendering` says. With `fixedIDs` the recommender trains on that dictionary alone
-    /// and the generator is not trained.
+    /// A new run: fresh models from the configuration's seed, the catalogue's texts rendered as the configuration's
+    /// `textRendering` says, the ID design made from the configuration's `ids` section — or `design`, made by the caller
+    /// (``FixedIDs/design(dictionary:origin:)``: `fixedIDs` is short for that).
     public init(configuration: TrainingConfiguration, split: LeaveOneOutSplit, tokenizer: SentencePieceTokenizer, run: RunDirectory,
-                fixedIDs: IDDictionary? = nil, observer: @escaping (TrainingEvent) -> Void = { _ in }) throws {
+                design: (any IDDesign)? = nil, fixedIDs: IDDictionary? = nil, observer: @escaping (TrainingEvent) -> Void = { _ in }) throws {
         var configuration = configuration
-        if fixedIDs != nil { configuration.idDesign = .fixed }
-        guard configuration.idDesign != .fixed || fixedIDs != nil else {
-            throw IDGenRecError.invalidInput("idDesign \"fixed\" needs the dictionary to train on: pass --ids FILE")
-        }
+        if fixedIDs != nil { configuration.ids = IDDesignSection(FixedIDs()) }
         try configuration.validate()
         try configuration.checkMemory(vocabularySize: tokenizer.vocabularySize)
         try Self.requireTrainingSamples(split)
@@ -63,34 +56,22 @@ public final class AlternatingTrainer {
         self.run = run
         self.observer = observer
         let catalogue = split.dataset.catalogue
-        let renderer = configuration.textRendering.renderer
-        let texts = catalogue.items.map(renderer.render)
-        func model(_ shape: TrainingConfiguration.ModelShape, seed: UInt64) throws -> T5Model {
-            try T5Model(configuration: shape.configuration(vocabularySize: tokenizer.vocabularySize, eosTokenID: tokenizer.eosID,
-                                                            padTokenID: tokenizer.padID), seed: seed)
-        }
-        // Learned IDs start as placeholders (each item's index spelled out) until the warm start writes real ones.
-        let first: GeneratedIDs
-        switch configuration.idDesign {
-        case .learned:
-            let placeholder = try IDDictionary(itemIDs: catalogue.items.map(\.id), textualIDs: catalogue.items.indices.map { "\($0)" },
-                                               tokenizer: tokenizer)
-            first = GeneratedIDs(dictionary: placeholder, statistics: IDStatistics(dictionary: placeholder))
-        case .titleWords:
-            first = try configuration.titleWordsSource(tokenizer: tokenizer).ids(for: catalogue, progress: nil)
-        case .fixed:
-            first = try FixedDictionary(dictionary: fixedIDs!, origin: "the given ID dictionary").ids(for: catalogue, progress: nil)
-        }
-        checkpoint = Checkpoint(state: TrainingState(), tokenizer: tokenizer,
-                                generator: try model(configuration.generator, seed: configuration.seed &+ 11),
-                                recommender: try model(configuration.recommender, seed: configuration.seed &+ 12),
+        let texts = catalogue.items.map(configuration.textRendering.renderer.render)
+        let design = try design ?? fixedIDs.map { FixedIDs.design(dictionary: $0, origin: "the given ID dictionary") }
+            ?? configuration.ids.recipe.makeDesign(DesignStart(tokenizer: tokenizer, training: configuration, catalogue: catalogue, texts: texts))
+        let first = try design.initialIDs(for: catalogue)
+        let recommender = try T5Model(configuration: configuration.recommender.configuration(vocabularySize: tokenizer.vocabularySize,
+                                                                                             eosTokenID: tokenizer.eosID, padTokenID: tokenizer.padID),
+                                      seed: configuration.seed &+ 12)
+        checkpoint = Checkpoint(state: TrainingState(), tokenizer: tokenizer, recommender: recommender, designModels: design.models,
                                 ids: first.dictionary, items: catalogue.items)
-        self.texts = texts
+        self.design = design
+        itemTexts = texts
         try FileManager.default.createDirectory(at: run.url, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(configuration), to: run.configurationURL)
-        if configuration.idDesign != .learned { report(first.statistics, phase: "start", changed: nil) }
+        if !design.startsFromPlaceholders { report(first.statistics, phase: .start, changed: nil) }
     }
 
     /// A split with nothing to learn from is an error, not a run that trains on nothing.
@@ -102,7 +83,8 @@ public final class AlternatingTrainer {
 
     /// Continues a run from its checkpoint, with the configuration it was started with.
     public init(resuming run: RunDirectory, split: LeaveOneOutSplit, observer: @escaping (TrainingEvent) -> Void = { _ in }) throws {
-        (configuration, checkpoint) = try run.open()
+        let opened = try run.open()
+        (configuration, checkpoint, design) = (opened.configuration, opened.checkpoint, opened.design)
         try configuration.checkMemory(vocabularySize: checkpoint.tokenizer.vocabularySize)
         guard checkpoint.ids.itemIDs == split.dataset.catalogue.items.map(\.id) else {
             throw IDGenRecError.invalidRun(path: run.url.path, reason: "the run was trained on another catalogue than this dataset's")
@@ -110,23 +92,19 @@ public final class AlternatingTrainer {
         self.split = split
         self.run = run
         self.observer = observer
-        texts = split.dataset.catalogue.items.map(configuration.textRendering.renderer.render)
+        itemTexts = split.dataset.catalogue.items.map(configuration.textRendering.renderer.render)
     }
 
     /// The current state (phases done, validation metrics).
     public var state: TrainingState { checkpoint.state }
     public var ids: IDDictionary { checkpoint.ids }
 
-    /// Runs every phase not yet done.
+    /// Runs every phase not yet done: recommender phases here, the others by the design.
     public func train() throws {
-        for (index, phase) in phases.enumerated() where !checkpoint.state.completedPhases.contains(phase.description) {
+        for phase in phases where !checkpoint.state.completedPhases.contains(phase) {
             phaseStart = Date()
-            switch phase {
-            case .warmStart: try warmStart(phaseIndex: index)
-            case .recommender: try recommenderPhase(phase.description, phaseIndex: index)
-            case .ids: try idPhase(phase.description, phaseIndex: index)
-            }
-            checkpoint.state.completedPhases.append(phase.description)
+            if case .recommender = phase { try recommenderPhase(phase) } else { try design.run(phase, in: self) }
+            checkpoint.state.completedPhases.append(phase)
             checkpoint.state.epochsInPhase = 0
             checkpoint.state.stepsInPhase = 0
             checkpoint.optimizerState = nil
@@ -134,33 +112,18 @@ public final class AlternatingTrainer {
         }
     }
 
-    // MARK: Phases
+    // MARK: The recommender phase
 
-    private func warmStart(phaseIndex: Int) throws {
-        let targets = WarmStartTargets.targets(for: texts, strategy: configuration.warmStartStrategy, count: configuration.warmStartWords)
-        let tokenizer = checkpoint.tokenizer
-        // Items whose text has no words learn to write their title's first pieces instead of nothing.
-        let targetTokens = zip(targets, textTokens).map { target, source in
-            target.isEmpty ? Array(source.prefix(4)) : tokenizer.encode(target)
-        }
-        let model = checkpoint.generator
-        try epochs(phase: "warm-start", phaseIndex: phaseIndex, model: model, count: configuration.warmStartEpochs,
-                   samples: texts.count, batchSize: configuration.batchSize, learningRate: configuration.warmStartLearningRate,
-                   length: { self.textTokens[$0].count }) { batch in
-            model(T5Batch(sources: batch.map { self.textTokens[$0] }, targets: batch.map { targetTokens[$0] }, padTokenID: model.padTokenID)).loss
-        }
-        try regenerateIDs(phase: "warm-start")
-    }
-
-    private func recommenderPhase(_ name: String, phaseIndex: Int) throws {
+    private func recommenderPhase(_ phase: TrainingPhase) throws {
         let model = checkpoint.recommender, recommender = self.recommender, ids = checkpoint.ids, split = self.split
+        let phaseIndex = index(of: phase)
         let samples = split.training
         let tokenizer = checkpoint.tokenizer, relabelShare = configuration.tokenRelabelling, seed = configuration.seed
         let relabelling = TokenRelabelling(kept: Set([tokenizer.padID, tokenizer.eosID, tokenizer.unknownID] + recommender.separator),
                                            vocabularySize: Int32(model.vocabularySize))
-        try epochs(phase: name, phaseIndex: phaseIndex, model: model, count: configuration.recommenderEpochs, samples: samples.count,
-                   batchSize: configuration.batchSize, learningRate: configuration.recommenderLearningRate,
-                   length: { split.history(of: samples[$0]).count }) { batch in
+        try train(model, in: phase, epochs: configuration.recommenderEpochs, samples: samples.count,
+                  batchSize: configuration.batchSize, learningRate: configuration.recommenderLearningRate,
+                  length: { split.history(of: samples[$0]).count }) { batch in
             var sources = batch.map { recommender.source(history: split.history(of: samples[$0]), ids: ids) }
             var targets = batch.map { recommender.target(item: split.target(of: samples[$0]), ids: ids) }
             if relabelShare > 0 {
@@ -171,9 +134,9 @@ public final class AlternatingTrainer {
         let loss = validationLoss()
         let metrics = try validate()
         checkpoint.state.validation = metrics
-        run.log(["event": "validation", "phase": name, "metrics": metrics, "loss": loss, "matrix_precision": MatrixProducts.precision.rawValue])
-        observer(.message(String(format: "%@: validation loss %.4f (every validation sample, teacher-forced)", name, loss)))
-        observer(.phaseFinished(name: name, summary: metrics))
+        run.log(RunEvent(phase: phase, .validation(metrics: metrics, loss: loss, matrixPrecision: MatrixProducts.precision.rawValue)))
+        observer(.message(String(format: "%@: validation loss %.4f (every validation sample, teacher-forced)", phase.description, loss)))
+        observer(.phaseFinished(name: phase.description, summary: metrics))
     }
 
     /// The recommender's mean cross-entropy per target token on every validation sample (teacher-forced, no
@@ -182,70 +145,28 @@ public final class AlternatingTrainer {
         let model = checkpoint.recommender, recommender = self.recommender, ids = checkpoint.ids, split = self.split
         let samples = split.validation
         guard !samples.isEmpty else { return .nan }
-        let dropout = model.dropout.isTraining
-        model.dropout.isTraining = false
-        defer { model.dropout.isTraining = dropout }
         var total: Double = 0, tokens = 0
         for start in Swift.stride(from: 0, to: samples.count, by: configuration.batchSize) {
             let batch = samples[start..<min(samples.count, start + configuration.batchSize)]
             let sources = batch.map { recommender.source(history: split.history(of: $0), ids: ids) }
             let targets = batch.map { recommender.target(item: split.target(of: $0), ids: ids) }
             let batchTokens = targets.reduce(0) { $0 + $1.count }
-            let loss = withoutGradient { model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID)).loss.item }
+            let loss = withoutGradient { model.withDropout(false) { model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID)).loss.item } }
             total += Double(loss) * Double(batchTokens)
             tokens += batchTokens
         }
         return total / Double(max(tokens, 1))
     }
 
-    private func idPhase(_ name: String, phaseIndex: Int) throws {
-        let generatorModel = checkpoint.generator, recommenderModel = checkpoint.recommender
-        let recommender = self.recommender, ids = checkpoint.ids, split = self.split, tokens = textTokens
-        let vocabulary = Int32(recommenderModel.vocabularySize), soft = configuration.softHistoryItems
-        // The recommender is frozen: no gradients, no dropout.
-        let frozen = recommenderModel.parameters
-        frozen.forEach { $0.setRequiresGradient(false) }
-        recommenderModel.dropout.isTraining = false
-        defer { frozen.forEach { $0.setRequiresGradient(true) } }
-        let stride = max(1, Int((1 / configuration.idPhaseSampleFraction).rounded()))
-        let samples = Swift.stride(from: 0, to: split.training.count, by: stride).map { split.training[$0] }
-        try epochs(phase: name, phaseIndex: phaseIndex, model: generatorModel, count: configuration.idEpochs, samples: samples.count,
-                   batchSize: configuration.idBatchSize, learningRate: configuration.generatorLearningRate,
-                   length: { split.history(of: samples[$0]).count }) { batch in
-            let histories = batch.map { split.history(of: samples[$0]) }
-            // The most recent `soft` items of each history are fed through the generator.
-            var softItems: [Int32] = [], slot: [Int32: Int] = [:]
-            for history in histories {
-                for item in history.suffix(soft) where slot[item] == nil { slot[item] = softItems.count; softItems.append(item) }
-            }
-            let (rows, width) = SoftIDs.embeddings(generator: generatorModel, texts: softItems.map { tokens[Int($0)] },
-                                                   idTokens: softItems.map { ids.tokenIDs[Int($0)] }, embedding: recommenderModel.shared.weight)
-            let indices: [[Int32]] = histories.map { history in
-                // The input as `Recommender.source` builds it, with the recent items' ID tokens pointing at soft rows.
-                let segments = recommender.sourceSegments(history: history, ids: ids)
-                let recent = Set(history.suffix(soft))
-                var row: [Int32] = []
-                for (item, segment) in zip(history.suffix(segments.count), segments) {
-                    guard recent.contains(item), let u = slot[item] else { row += segment; continue }
-                    let idLength = ids.tokenIDs[Int(item)].count
-                    row += (0..<idLength).map { vocabulary + Int32(u * width + $0) } + segment.dropFirst(idLength)
-                }
-                return row + [recommenderModel.eosTokenID]
-            }
-            let (embeddings, mask) = SoftIDs.sourceEmbeddings(embedding: recommenderModel.shared.weight, softRows: rows,
-                                                              indices: indices, padTokenID: recommenderModel.padTokenID)
-            let targets = batch.map { recommender.target(item: split.target(of: samples[$0]), ids: ids) }
-            return recommenderModel.loss(encoderStates: recommenderModel.encode(embeddings: embeddings, attentionMask: mask),
-                                         encoderMask: mask, targets: targets)
-        }
-        try regenerateIDs(phase: name)
-    }
-
     // MARK: Shared machinery
 
+    /// The phase's position in the run: with the seed, it seeds each epoch's shuffling and dropout.
+    private func index(of phase: TrainingPhase) -> Int { phases.firstIndex(of: phase) ?? phases.count }
+
     /// Trains `model` for the phase's remaining epochs with AdamW and a linear schedule, checkpointing after each.
-    private func epochs(phase: String, phaseIndex: Int, model: T5Model, count: Int, samples: Int, batchSize: Int, learningRate: Float,
-                        length: (Int) -> Int, loss: ([Int]) throws -> Tensor) throws {
+    public func train(_ model: T5Model, in phase: TrainingPhase, epochs count: Int, samples: Int, batchSize: Int, learningRate: Float,
+                      length: (Int) -> Int, loss: ([Int]) throws -> Tensor) throws {
+        let phaseIndex = index(of: phase)
         guard count > 0, samples > 0 else { return }
         let stepsPerEpoch = (samples + batchSize - 1) / batchSize
         let schedule = LinearSchedule(peakLearningRate: learningRate, warmupSteps: Int(Float(stepsPerEpoch * count) * configuration.warmupFraction),
@@ -259,10 +180,11 @@ public final class AlternatingTrainer {
         for epoch in checkpoint.state.epochsInPhase..<count {
             let seed = Batching.seed(configuration.seed, phase: phaseIndex, epoch: epoch)
             model.dropout.random.reseed(seed &+ 1)
-            model.dropout.isTraining = true
             let batches = Batching.batches(count: samples, batchSize: batchSize, seed: seed, length: length)
             observer(.phaseStarted(name: "\(phase) epoch \(epoch + 1)/\(count)", steps: batches.count))
             var runningLoss: Float = 0, seen = 0
+            model.dropout.isTraining = true
+            defer { model.dropout.isTraining = false }
             // About 40 points per epoch for the report's curves: each the mean loss since the previous one.
             let logEvery = max(1, batches.count / 40)
             var windowLoss: Float = 0, windowSteps = 0
@@ -279,16 +201,15 @@ public final class AlternatingTrainer {
                 windowLoss += value.item
                 windowSteps += 1
                 if windowSteps == logEvery || index == batches.count - 1 {
-                    run.log(["event": "step", "phase": phase, "step": step, "loss": Double(windowLoss / Float(windowSteps)),
-                             "learning_rate": Double(optimizer.learningRate)])
+                    run.log(RunEvent(phase: phase, .step(step: step, loss: Double(windowLoss / Float(windowSteps)),
+                                                         learningRate: Double(optimizer.learningRate))))
                     windowLoss = 0
                     windowSteps = 0
                 }
                 observer(.step(done: index + 1, total: batches.count, loss: runningLoss / Float(seen)))
             }
-            model.dropout.isTraining = false
             let meanLoss = runningLoss / Float(max(seen, 1))
-            run.log(["event": "epoch", "phase": phase, "epoch": epoch + 1, "loss": Double(meanLoss), "steps": step])
+            run.log(RunEvent(phase: phase, .epoch(epoch: epoch + 1, loss: Double(meanLoss), steps: step)))
             checkpoint.state.epochsInPhase = epoch + 1
             checkpoint.state.stepsInPhase = step
             checkpoint.optimizerState = optimizer.state()
@@ -296,22 +217,19 @@ public final class AlternatingTrainer {
         }
     }
 
-    private func regenerateIDs(phase: String) throws {
-        observer(.phaseStarted(name: "\(phase): generating IDs", steps: texts.count))
+    /// Makes `generated` the run's IDs, logging their statistics and how many changed.
+    public func replaceIDs(_ generated: GeneratedIDs, after phase: TrainingPhase) {
         let previous = checkpoint.ids
-        let generated = try generator.generateIDs(itemIDs: previous.itemIDs, texts: texts) { done, total in
-            self.observer(.step(done: done, total: total, loss: .nan))
-        }
         checkpoint.ids = generated.dictionary
         let changed = zip(previous.textualIDs, checkpoint.ids.textualIDs).filter { $0 != $1 }.count
         report(generated.statistics, phase: phase, changed: changed)
     }
 
     /// Logs and shows what a set of IDs looks like.
-    private func report(_ statistics: IDStatistics, phase: String, changed: Int?) {
+    private func report(_ statistics: IDStatistics, phase: TrainingPhase, changed: Int?) {
         var summary = statistics.values
         if let changed { summary["changed_ids"] = Double(changed) }
-        run.log(["event": "ids", "phase": phase, "design": configuration.idDesign.rawValue, "summary": summary])
+        run.log(RunEvent(phase: phase, .ids(design: configuration.ids.name, summary: summary)))
         observer(.message("\(phase): \(statistics)" + (changed.map { "; \($0) changed" } ?? "")))
     }
 
@@ -332,6 +250,7 @@ public final class AlternatingTrainer {
     private func save() throws {
         checkpoint.state.elapsedSeconds += Date().timeIntervalSince(phaseStart)
         phaseStart = Date()
+        checkpoint.designModels = design.models
         try run.save(checkpoint)
     }
 }

@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench", abstract: "Time a T5 training step and trie-constrained beam search (sizes a machine).")
 
     @Option(help: "Model size: small (t5-small) or tiny.") var config: ModelSize = .small
-    @Option(help: "BLAS threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threadCount: ThreadsOption
     @Option(help: "Training batch size.") var batch = 32
     @Option(help: "Source length in tokens.") var src = 128
     @Option(help: "Target length in tokens.") var tgt = 8
@@ -24,8 +24,11 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "After each measurement, one JSON line per op or stage: its forward and backward seconds per repetition and share of the time.")
     var profile = false
 
+    /// The engine's threads: `--threads`, else the machine's cores.
+    var threads: Int { threadCount.count ?? ProcessInfo.processInfo.activeProcessorCount }
+
     func validate() throws {
-        for (name, value) in [("threads", threads), ("batch", batch), ("src", src), ("tgt", tgt), ("items", items), ("beams", beams), ("users", users), ("steps", steps)] where value < 1 {
+        for (name, value) in [("batch", batch), ("src", src), ("tgt", tgt), ("items", items), ("beams", beams), ("users", users), ("steps", steps)] where value < 1 {
             throw ValidationError("--\(name) must be at least 1")
         }
     }

@@ -47,19 +47,21 @@ extension IDsCommand {
             commandName: "title-words", abstract: "Training-free IDs from each item's leading title words (usable with `train --ids`).")
         @Option(help: "Dataset folder whose catalogue gets IDs.") var data: String
         @Option(help: "Output file.") var out: String
-        @Option(help: "SentencePiece model the IDs are spelled for.") var tokenizer = "vocab/idgenrec-8k.model"
-        @Option(help: "Leading content words per ID before collisions lengthen it.") var words = 3
+        @OptionGroup var tokenizer: TokenizerOption
+        @Option(help: "Leading content words per ID before collisions lengthen it (default: \(TitleWordIDs().words)).") var words = TitleWordIDs().words
         @Flag(help: "Spell the IDs in lower case.") var lowercased = false
         @Option(help: "tsv, jsonl or csv (default: from --out's extension, else tsv).") var format: IDDictionaryFormat?
 
+        /// The same recipe as a run's `{"design": "title-words", ...}` section, checked by the same rules.
+        var recipe: TitleWordIDs { TitleWordIDs(words: words, lowercased: lowercased) }
+
         func validate() throws {
-            guard (1...16).contains(words) else { throw ValidationError("--words must be in 1...16") }
+            do { try recipe.validate() } catch { throw ValidationError("--words: \(error)") }
         }
 
         func run() throws {
             let catalogue = try loadSplit(data).dataset.catalogue
-            let tokens = try SentencePieceTokenizer(contentsOf: URL(fileURLWithPath: try locateBundled(tokenizer, flag: "--tokenizer")))
-            let generated = try TitleWords(tokenizer: tokens, minimumWords: words, lowercased: lowercased).ids(for: catalogue, progress: nil)
+            let generated = try recipe.source(tokenizer: try tokenizer.load()).ids(for: catalogue, progress: nil)
             try write(generated.dictionary, to: out, format: format)
             print("\(generated.statistics): \(out)")
         }

@@ -7,7 +7,7 @@ import TensorEngine
 struct PackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pack", abstract: "Copy a trained run for serving: no optimizer state, weights optionally in half precision.",
-        discussion: "The copy keeps the configuration, the record of training catalogues, the log and the checkpoint; it leaves out "
+        discussion: "The copy keeps the configuration (rewritten in today's form: packing converts a run folder of an earlier version), the record of training catalogues, the log and the checkpoint; it leaves out "
             + "evaluation files, cached zero-shot IDs and the optimizer's moments (so it cannot be resumed). With --half the weights "
             + "are stored as float16, half the bytes; they load back as exactly those values, so evaluate the packed copy.")
 
@@ -16,21 +16,8 @@ struct PackCommand: ParsableCommand {
     @Flag(help: "Store the weights in half precision (float16).") var half = false
 
     func run() throws {
-        let source = RunDirectory(URL(fileURLWithPath: runFolder.path))
         let target = RunDirectory(URL(fileURLWithPath: out))
-        guard source.url.standardizedFileURL != target.url.standardizedFileURL else { throw ValidationError("--out must differ from --model") }
-        if target.hasCheckpoint { throw ValidationError("\(out) already holds a run: choose another --out") }
-        let (_, checkpoint) = try source.open()
-        // The copy has no optimizer moments: a run stopped inside a phase would resume from it with fresh ones.
-        guard checkpoint.optimizerState == nil else {
-            throw ValidationError("\(runFolder.path) stopped inside a training phase: finish it with `idgenrec train --resume` before packing")
-        }
-        try FileManager.default.createDirectory(at: target.url, withIntermediateDirectories: true)
-        for file in [source.configurationURL, source.cataloguesURL, source.logURL] where FileManager.default.fileExists(atPath: file.path) {
-            try AtomicFile.write(Data(contentsOf: file), to: target.url.appendingPathComponent(file.lastPathComponent))
-        }
-        try target.save(checkpoint, weights: half ? .float16 : .float32)
-        _ = try target.open()   // the copy must open as a whole run
+        try RunDirectory(URL(fileURLWithPath: runFolder.path)).pack(into: target, weights: half ? .float16 : .float32)
         print("\(out): packed from \(runFolder.path)\(half ? ", weights in float16" : "") (\(Self.megabytes(target.url)) MB)")
     }
 

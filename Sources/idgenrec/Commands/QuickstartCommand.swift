@@ -13,17 +13,19 @@ struct QuickstartCommand: ParsableCommand {
 
     @Option(help: "Run folder.") var out = "runs/quickstart"
     @Option(help: "Dataset folder.") var data = "data/beauty-sample"
-    @Option(help: "SentencePiece model.") var tokenizer = "vocab/idgenrec-8k.model"
+    @OptionGroup var tokenizer: TokenizerOption
     @OptionGroup var threads: ThreadsOption
     @OptionGroup var precision: PrecisionOption
 
     /// Sized to finish in under 10 minutes on 2 cores: the whole method (warm start, two rounds of recommender
     /// and ID phases) with the recommender settings of the Beauty recipe, and copy-friendly decoding.
     static var quickConfiguration: TrainingConfiguration {
+        var learned = LearnedIDs()
+        learned.warmStartEpochs = 10
+        learned.warmStartWords = 3
         var configuration = TrainingConfiguration()
+        configuration.ids = IDDesignSection(learned)
         configuration.rounds = 2
-        configuration.warmStartEpochs = 10
-        configuration.warmStartWords = 3
         configuration.recommenderEpochs = 5
         configuration.recommenderSettings.maximumHistoryItems = 8
         configuration.recommenderSettings.maximumSourceTokens = 64
@@ -38,7 +40,7 @@ struct QuickstartCommand: ParsableCommand {
         let started = Date()
         threads.apply()
         try precision.apply()
-        let data = try locateBundled(self.data, flag: "--data"), tokenizer = try locateBundled(self.tokenizer, flag: "--tokenizer")
+        let data = try locateBundled(self.data, flag: "--data")
         let split = try loadSplit(data)
         let bar = ProgressBar()
         let runDirectory = RunDirectory(URL(fileURLWithPath: out))
@@ -46,7 +48,7 @@ struct QuickstartCommand: ParsableCommand {
             bar.handle(.message("\(out) holds a finished or interrupted run: continuing it"))
             try AlternatingTrainer(resuming: runDirectory, split: split, observer: bar.handle).train()
         } else {
-            let tokens = try SentencePieceTokenizer(contentsOf: URL(fileURLWithPath: tokenizer))
+            let tokens = try tokenizer.load()
             bar.handle(.message("training on \(data): \(split.training.count) samples, \(split.dataset.numberOfItems) items"))
             try AlternatingTrainer(configuration: Self.quickConfiguration, split: split, tokenizer: tokens, run: runDirectory,
                                    observer: bar.handle).train()
@@ -55,17 +57,12 @@ struct QuickstartCommand: ParsableCommand {
         let ranking = try Evaluator(recommender: session.recommender, ids: session.ids, beams: 20)
             .evaluate(split: split, samples: split.test, progress: bar.counter("evaluating the test split"))
         bar.finishLine()
-        var rows: [(name: String, result: RankingResult, notes: [String: Double])] = [("IDGenRec (this run)", ranking.result(), [:])]
-        for baseline in Baseline.allCases {
-            let outcome = try baseline.evaluate(split: split, samples: split.test, count: 20)
-            rows.append((baseline.rawValue, outcome.ranking.result(), outcome.notes))
-        }
+        let baselines = try BaselineRegistry.all.map { try $0.evaluate(split: split, samples: split.test, count: 20) }
+        let rows: [(name: String, result: RankingResult, notes: [String: Double])] = [("IDGenRec (this run)", ranking.result(), [:])] + baselines.map { ($0.name, $0.ranking.result(), $0.notes) }
         print("\n" + ResultTable.text(rows: rows, title: "Test split, \(split.test.count) users, full ranking over \(split.dataset.numberOfItems) items, history excluded:"))
         // The same record `idgenrec evaluate` writes, so that `idgenrec report` shows this table too.
-        let record = evaluationRecord(model: rows[0].result, baselines: Array(rows.dropFirst()), dataset: data, split: "test",
-                                      historyExcluded: true, beams: 20)
-        try AtomicFile.write(JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .prettyPrinted]),
-                             to: runDirectory.url.appendingPathComponent(evaluationFileName(dataset: data, split: "test")))
+        try EvaluationRecord(result: ranking.result(split: "test"), dataset: data, historyExcluded: true, beams: 20, baselines: baselines)
+            .write(to: runDirectory.url.appendingPathComponent(EvaluationRecord.fileName(dataset: data, split: "test")))
         let sample = split.test[0]
         let history = split.history(of: sample).map { split.dataset.catalogue[$0].id }
         print("\nA user's last items, then the top 5 recommendations (idgenrec recommend --model \(out) --history ...):")

@@ -1,3 +1,4 @@
+import DurableFiles
 import ArgumentParser
 import Foundation
 import IDGenRec

@@ -41,7 +41,7 @@ final class ProgressBar {
         let rate = Double(done) / max(elapsed, 1e-9)
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let lossText = loss.isNaN ? "" : String(format: "  loss %.4f", loss)
-        let fraction = Double(done) / Double(max(total, 1))
+        let fraction = min(max(Double(done) / Double(max(total, 1)), 0), 1)
         if isTerminal {
             guard now.timeIntervalSince(lastDraw) > 0.2 || done == total else { return }
             lastDraw = now
@@ -58,6 +58,7 @@ final class ProgressBar {
     }
 
     static func clock(_ seconds: Double) -> String {
+        guard seconds.isFinite, abs(seconds) < 1e12 else { return "?" }
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }

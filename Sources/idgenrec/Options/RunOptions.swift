@@ -3,6 +3,7 @@ import Foundation
 import IDGenRec
 import RecData
 import TensorEngine
+import Tokenization
 
 /// Loads a dataset folder (any supported format) and its leave-one-out split.
 func loadSplit(_ path: String) throws -> LeaveOneOutSplit {
@@ -79,6 +80,25 @@ struct RunFolderOption: ParsableArguments {
     func open() throws -> RunSession { try RunSession(run: RunDirectory(URL(fileURLWithPath: path))) }
 }
 
+/// `--model RUN` for a command that can also run without a model (`evaluate --baselines`).
+struct OptionalRunFolderOption: ParsableArguments {
+    @Option(name: .customLong("model"), help: "Run folder made by `idgenrec train`.", completion: .directory)
+    var path: String?
+}
+
+/// `--tokenizer`, as every command that spells IDs takes it: a SentencePiece model, the bundled one by default.
+struct TokenizerOption: ParsableArguments {
+    /// The vocabulary the project ships (found beside the executable when run elsewhere, see ``locateBundled(_:flag:)``).
+    static let bundled = "vocab/idgenrec-8k.model"
+
+    @Option(name: .customLong("tokenizer"), help: "SentencePiece model (both of a run's models read it).", completion: .file(extensions: ["model"]))
+    var path = Self.bundled
+
+    func load() throws -> SentencePieceTokenizer {
+        try SentencePieceTokenizer(contentsOf: URL(fileURLWithPath: try locateBundled(path, flag: "--tokenizer")))
+    }
+}
+
 /// `--threads N`, as every command that runs the engine takes it.
 struct ThreadsOption: ParsableArguments {
     @Option(name: .customLong("threads"), help: "Engine threads (default: the machine's cores).")
@@ -103,25 +123,3 @@ struct PrecisionOption: ParsableArguments {
 }
 
 extension MatrixPrecision: ExpressibleByArgument {}
-
-/// The result file `evaluate` and `quickstart` write into a run folder (`evaluation-DATASET-SPLIT[variant].json`, read
-/// by `idgenrec report`): the model's metrics, how they were measured, and the baselines evaluated beside it.
-func evaluationRecord(model: RankingResult, baselines: [(name: String, result: RankingResult, notes: [String: Double])],
-                      dataset: String, split: String, historyExcluded: Bool, beams: Int) -> [String: Any] {
-    var record: [String: Any] = model.metrics
-    record["users"] = model.users
-    record["split"] = split
-    record["dataset"] = dataset
-    record["history_excluded"] = historyExcluded
-    record["protocol"] = "leave-one-out, full ranking over the catalogue" + (historyExcluded ? ", history items excluded" : "")
-    record["beams"] = beams
-    if !baselines.isEmpty {
-        record["baselines"] = Dictionary(uniqueKeysWithValues: baselines.map { ($0.name, $0.result.metrics.merging($0.notes) { a, _ in a }) })
-    }
-    return record
-}
-
-/// Where ``evaluationRecord(model:baselines:dataset:split:historyExcluded:beams:)`` goes by default.
-func evaluationFileName(dataset: String, split: String, variant: String = "") -> String {
-    "evaluation-\(URL(fileURLWithPath: dataset).standardizedFileURL.lastPathComponent)-\(split)\(variant).json"
-}

@@ -1,0 +1,169 @@
+import Foundation
+import RecData
+
+/// One evaluation as `idgenrec evaluate` runs it: a trained run (with its own IDs, a dictionary file, or IDs it writes
+/// zero-shot for a catalogue it never saw) and baselines, on one part of a leave-one-out split, under one protocol
+/// (full ranking, history items excluded unless told otherwise). The run's record goes into its folder (or `out`);
+/// baselines evaluated alone write theirs only where `out` says.
+public struct EvaluationJob {
+    /// Which IDs the run's recommender decodes.
+    public enum IDChoice {
+        /// The run's own dictionary.
+        case own
+        /// A dictionary file (tsv, csv or jsonl) for the dataset's catalogue.
+        case file(String)
+        /// IDs the run's design writes for `catalogue` (the dataset's, as a recommender would serve it), cached in
+        /// the run folder under `name`; nothing is trained.
+        case zeroShot(catalogue: Catalogue, name: String)
+    }
+
+    /// The run under test and how its decoding is set.
+    public struct Model {
+        public var path: String
+        public var ids: IDChoice = .own
+        /// Overrides of the run's decoding settings (``Recommender/Settings``); `nil` keeps the run's.
+        public var lengthPenalty: Float?
+        public var copyBonus: Float?
+
+        public init(path: String, ids: IDChoice = .own, lengthPenalty: Float? = nil, copyBonus: Float? = nil) {
+            self.path = path; self.ids = ids; self.lengthPenalty = lengthPenalty; self.copyBonus = copyBonus
+        }
+    }
+
+    /// One row of the results: the model or a baseline.
+    public struct Row {
+        public var name: String
+        public var result: RankingResult
+        public var notes: [String: Double]
+        /// A baseline that reads the target catalogue's training interactions, beside a zero-shot model: context, not a peer.
+        public var isContext: Bool
+    }
+
+    public struct Outcome {
+        public var rows: [Row]
+        public var samples: Int
+        /// Where the record (and, for a model, the per-user ranks beside it) went.
+        public var recordFile: URL?
+        /// What a user should know (a zero-shot target that overlaps the training catalogues).
+        public var warnings: [String]
+    }
+
+    /// The dataset folder as given (named in the record and the default file name).
+    public var dataset: String
+    public var split: LeaveOneOutSplit
+    public var part: EvaluationPart
+    /// Evaluate only the first `users` users (0 = all).
+    public var users = 0
+    public var beams = 20
+    public var cutoffs = RankingMetrics.defaultCutoffs
+    public var batchSize = 64
+    public var excludingHistory = true
+    public var model: Model?
+    public var baselines: [any Baseline] = []
+    /// The record's file; default for a model: `evaluation-DATASET-SPLIT[-zero-shot|-ids-NAME].json` in its run folder.
+    public var out: String?
+
+    public init(dataset: String, split: LeaveOneOutSplit, part: EvaluationPart) {
+        self.dataset = dataset
+        self.split = split
+        self.part = part
+    }
+
+    public func run(observer: @escaping (TrainingEvent) -> Void = { _ in }) throws -> Outcome {
+        var samples = part.samples(in: split)
+        if users > 0 { samples = Array(samples.prefix(users)) }
+        let zeroShot = if case .zeroShot = model?.ids { true } else { false }
+        var rows: [Row] = [], warnings: [String] = []
+        var modelRecord: (record: EvaluationRecord, ranking: RankingEvaluation)?
+        if let model {
+            let evaluated = try evaluate(model, samples: samples, observer: observer)
+            rows.append(Row(name: model.path, result: evaluated.ranking.result(model: model.path, split: part.rawValue), notes: [:], isContext: false))
+            warnings += evaluated.warnings
+            modelRecord = (evaluated.record, evaluated.ranking)
+        }
+        var baselineResults: [BaselineResult] = []
+        for baseline in baselines {
+            let result = try baseline.evaluate(split: split, samples: samples, count: cutoffs.max() ?? 20, excludingHistory: excludingHistory,
+                                               cutoffs: cutoffs)
+            baselineResults.append(result)
+            rows.append(Row(name: baseline.name, result: result.ranking.result(model: baseline.name, split: part.rawValue), notes: result.notes,
+                            isContext: zeroShot && baseline.readsInteractions))
+        }
+        var recordFile: URL?
+        if let (partial, ranking) = modelRecord {
+            // The model's record, with the baselines evaluated beside it under the same protocol.
+            var record = EvaluationRecord(result: partial.result!, dataset: dataset, historyExcluded: excludingHistory, beams: beams,
+                                          baselines: baselineResults)
+            record.merge(partial)
+            let url = URL(fileURLWithPath: out ?? "\(model!.path)/" + EvaluationRecord.fileName(dataset: dataset, split: part.rawValue,
+                                                                                                variant: variant(of: model!)))
+            try record.write(to: url)
+            try ranking.writeUserRanks(to: url.deletingPathExtension().path + ".ranks.tsv")
+            recordFile = url
+        } else if let out {
+            let record = EvaluationRecord(result: nil, dataset: dataset, historyExcluded: excludingHistory, beams: beams, baselines: baselineResults)
+            recordFile = URL(fileURLWithPath: out)
+            try record.write(to: recordFile!)
+        }
+        return Outcome(rows: rows, samples: samples.count, recordFile: recordFile, warnings: warnings)
+    }
+
+    /// Tells apart what the model read, so that a second evaluation of another kind never overwrites the first.
+    private func variant(of model: Model) -> String {
+        switch model.ids {
+        case .own: return ""
+        case .zeroShot: return "-zero-shot"
+        case .file(let path): return "-ids-" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        }
+    }
+
+    private func evaluate(_ model: Model, samples: [LeaveOneOutSplit.Sample], observer: @escaping (TrainingEvent) -> Void)
+        throws -> (ranking: RankingEvaluation, record: EvaluationRecord, warnings: [String]) {
+        let started = Date()
+        let session = try RunSession(run: RunDirectory(URL(fileURLWithPath: model.path)))
+        let catalogue = split.dataset.catalogue
+        var record = EvaluationRecord(result: nil, dataset: nil, historyExcluded: excludingHistory, beams: beams)
+        var warnings: [String] = []
+        let dictionary: IDDictionary
+        switch model.ids {
+        case .own:
+            dictionary = try session.ids.aligned(to: catalogue, source: "\(model.path)/checkpoint/ids.jsonl")
+        case .file(let path):
+            dictionary = try IDDictionary.read(from: URL(fileURLWithPath: path), tokenizer: session.tokenizer, catalogue: catalogue)
+                .aligned(to: catalogue, source: path)
+            record.ids = path
+        case .zeroShot(let served, let name):
+            // IDs for the catalogue as `recommend --data` serves it (one cached file for both), scored on the items of
+            // the interactions.
+            let progress = Self.counter("generating IDs", observer)
+            let zeroShot = try session.zeroShotCatalogue(served, name: name, progress: progress)
+            observer(.message("IDs for \(dataset): \(zeroShot.statistics)"
+                              + (zeroShot.cachedIn.map { zeroShot.reused ? " (read from \($0.path))" : " (kept in \($0.path))" } ?? "")))
+            let overlap = try session.zeroShotOverlap(with: served, name: name)
+            warnings += overlap.warning.map { [$0] } ?? []
+            record.zeroShot = true
+            record.trainingCatalogues = overlap.trainedOn
+            record.sharedItems = overlap.sharedItems
+            dictionary = try zeroShot.catalogue.ids.aligned(to: catalogue, source: dataset, allowingExtraItems: true)
+        }
+        if record.zeroShot == nil { record.zeroShot = false }
+        session.readTexts(of: catalogue.items)   // the evaluation decodes the dataset's item indices
+        if let lengthPenalty = model.lengthPenalty { session.recommender.settings.lengthPenalty = lengthPenalty }
+        if let copyBonus = model.copyBonus { session.recommender.settings.copyBonus = copyBonus }
+        var evaluator = try Evaluator(recommender: session.recommender, ids: dictionary, beams: beams, cutoffs: cutoffs)
+        evaluator.excludingHistory = excludingHistory
+        evaluator.batchSize = batchSize
+        let ranking = try evaluator.evaluate(split: split, samples: samples, progress: Self.counter("evaluating \(part.rawValue)", observer))
+        record.result = ranking.result(model: model.path, split: part.rawValue)
+        record.seconds = (Date().timeIntervalSince(started) * 10).rounded() / 10
+        record.lengthPenalty = Double(session.recommender.settings.lengthPenalty)
+        record.copyBonus = Double(session.recommender.settings.copyBonus)
+        return (ranking, record, warnings)
+    }
+
+    /// A (done, total) callback that reports as training does.
+    private static func counter(_ name: String, _ observer: @escaping (TrainingEvent) -> Void) -> (Int, Int) -> Void {
+        observer(.phaseStarted(name: name, steps: 0))
+        return { done, total in observer(.step(done: done, total: total, loss: .nan)) }
+    }
+}
