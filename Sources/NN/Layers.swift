@@ -64,3 +64,19 @@ public final class Dropout {
         .residual(x, plusDropout: sublayer, rate: activeRate, random: random)
     }
 }
+
+/// Layer normalisation with a learned scale and shift (the original Transformer's, SASRec's).
+public final class LayerNorm: Module {
+    public let weight: Tensor
+    public let bias: Tensor
+    public let epsilon: Float
+
+    public init(width: Int, epsilon: Float = 1e-8) {
+        weight = .filled(1, shape: [width], requiresGradient: true)
+        bias = .filled(0, shape: [width], requiresGradient: true)
+        self.epsilon = epsilon
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.layerNormalized(weight: weight, bias: bias, epsilon: epsilon) }
+    public var namedParameters: [(name: String, tensor: Tensor)] { [("weight", weight), ("bias", bias)] }
+}

@@ -47,7 +47,7 @@ final class TrainingCommandLineTests: XCTestCase {
         result = try CommandLine.run(["evaluate", "--model", run, "--data", data, "--split", "validation", "--baselines", "--json"])
         XCTAssertEqual(result.status, 0, result.error)
         let rows = try result.output.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-        XCTAssertEqual(rows.map { $0["model"] as? String }, [run, "popular", "text", "cooc", "cooc-text", "cooc-forward"])
+        XCTAssertEqual(rows.map { $0["model"] as? String }, [run, "popular", "text", "cooc", "cooc-text", "cooc-forward", "sasrec"])
         for row in rows {
             for key in ["users", "hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20"] { XCTAssertNotNil(row[key], key) }
             XCTAssertEqual(row["users"] as? Int, 40)
@@ -55,6 +55,16 @@ final class TrainingCommandLineTests: XCTestCase {
         }
         XCTAssertNotNil(rows[4]["text_weight"], "the blend's weight, chosen on validation, is reported")
         XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/evaluation-data-validation.ranks.tsv"))
+        // A probe on random users: its own file, the draw recorded, the whole split's result left as it was.
+        let whole = try Data(contentsOf: URL(fileURLWithPath: run + "/evaluation-data-validation.json"))
+        result = try CommandLine.run(["evaluate", "--model", run, "--data", data, "--split", "validation", "--users", "10", "--user-seed", "3"])
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: run + "/evaluation-data-validation.json")), whole)
+        let probe = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/evaluation-data-validation-users-10-seed-3.json"))) as? [String: Any])
+        XCTAssertEqual(probe["users"] as? Int, 10)
+        XCTAssertEqual(probe["sampled_users"] as? Int, 10)
+        XCTAssertEqual(probe["split_users"] as? Int, 40)
+        XCTAssertEqual(probe["sample_seed"] as? Int, 3)
 
         result = try CommandLine.run(["recommend", "--model", run, "--history", "i1,i4", "-k", "3", "--beams", "5", "--json"])
         XCTAssertEqual(result.status, 0, result.error)
@@ -153,7 +163,7 @@ final class TrainingCommandLineTests: XCTestCase {
         XCTAssertFalse(result.error.contains("warning"), result.error)
         let rows = try result.output.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         let peers = Dictionary(uniqueKeysWithValues: rows.map { ($0["model"] as! String, $0["zero_shot_peer"] as? Bool) })
-        XCTAssertEqual(peers, [run: true, "text": true, "popular": false, "cooc": false, "cooc-text": false, "cooc-forward": false])
+        XCTAssertEqual(peers, [run: true, "text": true, "popular": false, "cooc": false, "cooc-text": false, "cooc-forward": false, "sasrec": false])
         let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/evaluation-kitchen-test-zero-shot.json"))) as? [String: Any])
         XCTAssertEqual(record["training_catalogues"] as? [String], ["shoes", "hats"])
         XCTAssertEqual(record["shared_items"] as? Int, 0)

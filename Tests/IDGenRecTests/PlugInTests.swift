@@ -111,3 +111,18 @@ final class PlugInTests: XCTestCase {
         XCTAssertEqual(record.baselines?["newest-items"]?["hr@10"], outcome.rows[0].result.hitRate(at: 10))
     }
 }
+
+/// `evaluate --users N` draws its users at random, seeded, in the split's order.
+final class UserSampleTests: XCTestCase {
+    func testSampleIsSeededOrderedDistinctAndNotTheFirstUsers() throws {
+        let split = try EndToEndTests.cyclicSplit(users: 200)
+        let first = EvaluationJob.sample(split.test, users: 20, seed: 7)
+        XCTAssertEqual(first.map(\.user), EvaluationJob.sample(split.test, users: 20, seed: 7).map(\.user), "seeded")
+        XCTAssertNotEqual(first.map(\.user), EvaluationJob.sample(split.test, users: 20, seed: 8).map(\.user))
+        XCTAssertEqual(first.map(\.user), first.map(\.user).sorted(), "in the split's order")
+        XCTAssertEqual(Set(first.map(\.user)).count, 20)
+        XCTAssertNotEqual(first.map(\.user), split.test.prefix(20).map(\.user), "not the file's first users")
+        XCTAssertEqual(EvaluationJob.sample(split.test, users: 0, seed: 7).count, split.test.count)
+        XCTAssertEqual(EvaluationJob.sample(split.test, users: 10_000, seed: 7).count, split.test.count)
+    }
+}

@@ -75,6 +75,12 @@ final class GradientTests: XCTestCase {
         }
     }
 
+    func testLayerNorm() {
+        assertGradientsMatch([randomTensor([4, 6], seed: 33), randomTensor([6], seed: 34), randomTensor([6], seed: 35)]) {
+            $0[0].layerNormalized(weight: $0[1], bias: $0[2], epsilon: 1e-5)
+        }
+    }
+
     func testAttentionWithBiasPaddingAndCausalMask() {
         let (batch, tq, tk, heads, dh) = (2, 3, 4, 2, 3)
         let padding = [true, true, true, false, true, true, true, true]

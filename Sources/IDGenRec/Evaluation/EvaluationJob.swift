@@ -1,5 +1,6 @@
 import Foundation
 import RecData
+import TensorEngine
 
 /// One evaluation as `idgenrec evaluate` runs it: a trained run (with its own IDs, a dictionary file, or IDs it writes
 /// zero-shot for a catalogue it never saw) and baselines, on one part of a leave-one-out split, under one protocol
@@ -52,8 +53,10 @@ public struct EvaluationJob {
     public var dataset: String
     public var split: LeaveOneOutSplit
     public var part: EvaluationPart
-    /// Evaluate only the first `users` users (0 = all).
+    /// Evaluate `users` users drawn at random (seeded by `sampleSeed`; 0 = all): a probe that agrees with the whole
+    /// split in expectation, unlike the first users of the file, who are not a random draw.
     public var users = 0
+    public var sampleSeed: UInt64 = 0
     public var beams = 20
     public var cutoffs = RankingMetrics.defaultCutoffs
     public var batchSize = 64
@@ -70,8 +73,7 @@ public struct EvaluationJob {
     }
 
     public func run(observer: @escaping (TrainingEvent) -> Void = { _ in }) throws -> Outcome {
-        var samples = part.samples(in: split)
-        if users > 0 { samples = Array(samples.prefix(users)) }
+        let samples = Self.sample(part.samples(in: split), users: users, seed: sampleSeed)
         let zeroShot = if case .zeroShot = model?.ids { true } else { false }
         var rows: [Row] = [], warnings: [String] = []
         var modelRecord: (record: EvaluationRecord, ranking: RankingEvaluation)?
@@ -95,26 +97,41 @@ public struct EvaluationJob {
             var record = EvaluationRecord(result: partial.result!, dataset: dataset, historyExcluded: excludingHistory, beams: beams,
                                           baselines: baselineResults)
             record.merge(partial)
+            record.recordSample(of: users, from: part.samples(in: split).count, seed: sampleSeed)
             let url = URL(fileURLWithPath: out ?? "\(model!.path)/" + EvaluationRecord.fileName(dataset: dataset, split: part.rawValue,
                                                                                                 variant: variant(of: model!)))
             try record.write(to: url)
             try ranking.writeUserRanks(to: url.deletingPathExtension().path + ".ranks.tsv")
             recordFile = url
         } else if let out {
-            let record = EvaluationRecord(result: nil, dataset: dataset, historyExcluded: excludingHistory, beams: beams, baselines: baselineResults)
+            var record = EvaluationRecord(result: nil, dataset: dataset, historyExcluded: excludingHistory, beams: beams, baselines: baselineResults)
+            record.recordSample(of: users, from: part.samples(in: split).count, seed: sampleSeed)
             recordFile = URL(fileURLWithPath: out)
             try record.write(to: recordFile!)
         }
         return Outcome(rows: rows, samples: samples.count, recordFile: recordFile, warnings: warnings)
     }
 
-    /// Tells apart what the model read, so that a second evaluation of another kind never overwrites the first.
+    /// `users` of `samples` drawn at random with `seed`, in the split's order; all of them when `users` is 0 or more.
+    public static func sample(_ samples: [LeaveOneOutSplit.Sample], users: Int, seed: UInt64) -> [LeaveOneOutSplit.Sample] {
+        guard users > 0, users < samples.count else { return samples }
+        var order = Array(samples.indices)
+        var random = RandomSource(seed: seed)
+        order.shuffle(using: &random)
+        return order.prefix(users).sorted().map { samples[$0] }
+    }
+
+    /// Tells apart what the model read and on which users, so that a second evaluation of another kind (or a probe on a
+    /// sample of users) never overwrites the first.
     private func variant(of model: Model) -> String {
+        var variant: String
         switch model.ids {
-        case .own: return ""
-        case .zeroShot: return "-zero-shot"
-        case .file(let path): return "-ids-" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        case .own: variant = ""
+        case .zeroShot: variant = "-zero-shot"
+        case .file(let path): variant = "-ids-" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         }
+        if users > 0 && users < part.samples(in: split).count { variant += "-users-\(users)-seed-\(sampleSeed)" }
+        return variant
     }
 
     private func evaluate(_ model: Model, samples: [LeaveOneOutSplit.Sample], observer: @escaping (TrainingEvent) -> Void)

@@ -24,6 +24,10 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
     /// Zero-shot only: the run's training catalogues and how many items the target shares with them.
     public var trainingCatalogues: [String]?
     public var sharedItems: Int?
+    /// A probe on a random sample of users: how many of how many, drawn with which seed (absent: every user).
+    public var sampledUsers: Int?
+    public var splitUsers: Int?
+    public var sampleSeed: UInt64?
     /// Each baseline's metrics (and what it chose on validation, e.g. `text_weight`) under the same protocol.
     public var baselines: [String: [String: Double]]?
 
@@ -41,7 +45,7 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case dataset, historyExcluded = "history_excluded", evaluationProtocol = "protocol", beams, seconds, zeroShot = "zero_shot"
         case lengthPenalty = "length_penalty", copyBonus = "copy_bonus", ids, trainingCatalogues = "training_catalogues"
-        case sharedItems = "shared_items", baselines
+        case sharedItems = "shared_items", baselines, sampledUsers = "sampled_users", splitUsers = "split_users", sampleSeed = "sample_seed"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -59,6 +63,9 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
         trainingCatalogues = try c.decodeIfPresent([String].self, forKey: .trainingCatalogues)
         sharedItems = try c.decodeIfPresent(Int.self, forKey: .sharedItems)
         baselines = try c.decodeIfPresent([String: [String: Double]].self, forKey: .baselines)
+        sampledUsers = try c.decodeIfPresent(Int.self, forKey: .sampledUsers)
+        splitUsers = try c.decodeIfPresent(Int.self, forKey: .splitUsers)
+        sampleSeed = try c.decodeIfPresent(UInt64.self, forKey: .sampleSeed)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -76,6 +83,15 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(trainingCatalogues, forKey: .trainingCatalogues)
         try c.encodeIfPresent(sharedItems, forKey: .sharedItems)
         try c.encodeIfPresent(baselines, forKey: .baselines)
+        try c.encodeIfPresent(sampledUsers, forKey: .sampledUsers)
+        try c.encodeIfPresent(splitUsers, forKey: .splitUsers)
+        try c.encodeIfPresent(sampleSeed, forKey: .sampleSeed)
+    }
+
+    /// Records a probe on `users` random users of the split's `total` (nothing when it covered them all).
+    public mutating func recordSample(of users: Int, from total: Int, seed: UInt64) {
+        guard users > 0 && users < total else { return }
+        (sampledUsers, splitUsers, sampleSeed) = (users, total, seed)
     }
 
     /// Takes what `other` says about how the model was run (time, decoding settings, IDs, zero-shot facts).

@@ -167,21 +167,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// Reads a configuration file; unknown keys are errors (a misspelt key must not be silently ignored).
     public static func read(from url: URL) throws -> TrainingConfiguration {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "cannot be read (\(error.localizedDescription))")
-        }
-        do {
-            let configuration = try JSONDecoder().decode(TrainingConfiguration.self, from: data)
-            try configuration.validate()
-            return configuration
-        } catch let error as IDGenRecError {
-            throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "\(error)")
-        } catch DecodingError.dataCorrupted {
-            throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "is not a JSON object")
-        } catch {
-            throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "a value has the wrong type (\(error))")
-        }
+        try readSettings(from: url) { try $0.validate() }
     }
 
     /// Rejects values no run can use, naming the key.
@@ -242,5 +228,25 @@ extension KeyedDecodingContainer {
     /// Overwrites `target` with the value under `key` when the file gives one: keys left out keep their defaults.
     func take<T: Decodable>(_ key: Key, _ target: inout T) throws {
         if let value = try decodeIfPresent(T.self, forKey: key) { target = value }
+    }
+}
+
+/// Reads a JSON settings file into `T` and checks it, every failure an error naming the file: unreadable, not a JSON
+/// object, a value of the wrong type, or what `T`'s decoding or `validate` refuses (unknown keys, values out of range).
+func readSettings<T: Decodable>(from url: URL, validate: (T) throws -> Void) throws -> T {
+    let data: Data
+    do { data = try Data(contentsOf: url) } catch {
+        throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "cannot be read (\(error.localizedDescription))")
+    }
+    do {
+        let settings = try JSONDecoder().decode(T.self, from: data)
+        try validate(settings)
+        return settings
+    } catch let error as IDGenRecError {
+        throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "\(error)")
+    } catch DecodingError.dataCorrupted {
+        throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "is not a JSON object")
+    } catch {
+        throw IDGenRecError.invalidFile(path: url.path, line: nil, reason: "a value has the wrong type (\(error))")
     }
 }

@@ -16,10 +16,13 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Beams: at least the largest cut-off.") var beams = 20
     @Option(parsing: .upToNextOption, help: "Cut-offs k of HR@k and NDCG@k.") var cutoffs: [Int] = [5, 10, 20]
     @Option(help: "Users decoded together.") var batchSize = 64
-    @Option(help: "Evaluate only the first N users (0 = all).") var users = 0
+    @Option(help: "Evaluate N users drawn at random (0 = all); the draw's seed and size are recorded, and the result gets its own file.") var users = 0
+    @Option(help: "Seed of the --users draw.") var userSeed: UInt64 = 0
     @Option(parsing: .upToNextOption, help: "Baselines to evaluate too (or instead of --model): \(BaselineRegistry.names.joined(separator: ", ")).")
     var baseline: [String] = []
     @Flag(help: "Evaluate every baseline too.") var baselines = false
+    @Option(help: "SASRec's settings for its baseline row (JSON; keys: width, feedForwardWidth, activation, blocks, heads, maximumLength, dropoutRate, learningRate, batchSize, epochs, validationEvery, patience, validationUsers, seed).",
+            completion: .file(extensions: ["json"])) var sasrecConfig: String?
     @Option(help: "Rank candidates by summed log-probability / length^P (default: the run's setting, 1).") var lengthPenalty: Float?
     @Option(help: "Copy-friendly decoding: log-probability bonus for the tokens of the history's IDs (default: the run's setting, 0).") var copyBonus: Float?
     @Flag(help: "Let users be recommended items already in their history (for data with repeat purchases).") var allowRepeats = false
@@ -54,11 +57,16 @@ struct EvaluateCommand: ParsableCommand {
         let split = try loadSplit(data)
         var job = EvaluationJob(dataset: data, split: split, part: part)
         job.users = users
+        job.sampleSeed = userSeed
         job.beams = beams
         job.cutoffs = cutoffs
         job.batchSize = batchSize
         job.excludingHistory = !allowRepeats
-        job.baselines = baselines ? BaselineRegistry.all : try baseline.map(BaselineRegistry.named)
+        job.baselines = try (baselines ? BaselineRegistry.all : baseline.map(BaselineRegistry.named)).map { baseline in
+            guard let sasrec = baseline as? SASRecBaseline else { return baseline }
+            let settings = try sasrecConfig.map { try SASRec.Settings.read(from: URL(fileURLWithPath: $0)) } ?? sasrec.settings
+            return SASRecBaseline(settings: settings) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        }
         job.out = out
         if let model {
             let choice: EvaluationJob.IDChoice = zeroShot ? .zeroShot(catalogue: try servingCatalogue(data, dataset: split.dataset), name: datasetName(data))

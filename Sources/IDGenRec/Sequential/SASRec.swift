@@ -1,0 +1,201 @@
+import Foundation
+import NN
+import TensorEngine
+
+/// SASRec (Kang & McAuley, ICDM 2018): a causal Transformer over a user's item sequence whose output at each position
+/// scores the whole catalogue for the next item, by a dot product with the (tied) item embeddings. Trained with
+/// full-softmax cross-entropy at every position, as the stronger published variants are (BSARec, eSASRec).
+///
+/// Pre-normalised blocks (x + attention(LN(x)), x + feed-forward(LN(x))), a final layer norm, bias-free projections.
+/// Sequences are right-padded; each item's position is counted back from the sequence's end (the newest item always at
+/// `maximumLength − 1`), as left-padding would place it, so that causal attention never sees padding.
+public final class SASRec: Module {
+    public struct Settings: Codable, Sendable, Equatable {
+        public var width = 64
+        /// The feed-forward layer's inner width (the original SASRec: `width`; BERT-style variants: 4 × `width`).
+        public var feedForwardWidth = 64
+        /// The feed-forward activation: `relu` (the original) or `gelu`.
+        public var activation = Activation.relu
+        public var blocks = 2
+        public var heads = 1
+        /// The most recent items a sequence keeps.
+        public var maximumLength = 50
+        public var dropoutRate: Float = 0.5
+        public var learningRate: Float = 1e-3
+        public var batchSize = 128
+        /// The most epochs trained; with `patience`, training stops earlier once validation stops improving.
+        public var epochs = 100
+        /// Every `validationEvery` epochs, NDCG@10 on `validationUsers` random validation users (seeded); after
+        /// `patience` checks without a better score, training stops and the best model is kept (0: no early stop).
+        public var validationEvery = 5
+        public var patience = 2
+        public var validationUsers = 4000
+        public var seed: UInt64 = 0
+
+        public enum Activation: String, Codable, Sendable { case relu, gelu }
+
+        public init() {}
+
+        public init(from decoder: any Decoder) throws {
+            self.init()
+            let known = Set(CodingKeys.allCases.map(\.rawValue))
+            if let unknown = try decoder.container(keyedBy: DynamicKey.self).allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+                throw IDGenRecError.invalidInput("unknown key \"\(unknown)\"; known keys: \(known.sorted().joined(separator: ", "))")
+            }
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            try c.take(.width, &width); try c.take(.blocks, &blocks); try c.take(.heads, &heads)
+            try c.take(.feedForwardWidth, &feedForwardWidth); try c.take(.activation, &activation)
+            try c.take(.maximumLength, &maximumLength); try c.take(.dropoutRate, &dropoutRate)
+            try c.take(.learningRate, &learningRate); try c.take(.batchSize, &batchSize); try c.take(.epochs, &epochs)
+            try c.take(.validationEvery, &validationEvery); try c.take(.patience, &patience); try c.take(.validationUsers, &validationUsers)
+            try c.take(.seed, &seed)
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case width, feedForwardWidth, activation, blocks, heads, maximumLength, dropoutRate, learningRate, batchSize, epochs
+            case validationEvery, patience, validationUsers, seed
+        }
+
+        /// Reads settings from a JSON file (keys left out keep their defaults; unknown keys are errors).
+        public static func read(from url: URL) throws -> Settings {
+            try readSettings(from: url) { try $0.validate() }
+        }
+
+        /// Rejects values no model can use, naming the key.
+        public func validate() throws {
+            func check(_ ok: Bool, _ key: String, _ rule: String) throws {
+                if !ok { throw IDGenRecError.invalidInput("sasrec.\(key): must be \(rule)") }
+            }
+            try check((1...4096).contains(width) && (1...64).contains(heads) && width % heads == 0, "width", "in 1...4096 and a multiple of heads")
+            try check((1...48).contains(blocks), "blocks", "in 1...48")
+            try check((1...65536).contains(feedForwardWidth), "feedForwardWidth", "in 1...65536")
+            try check((1...4096).contains(maximumLength), "maximumLength", "in 1...4096")
+            try check(dropoutRate >= 0 && dropoutRate < 1, "dropoutRate", "in [0, 1)")
+            try check(learningRate > 0 && learningRate < 1, "learningRate", "in (0, 1)")
+            try check((1...65536).contains(batchSize), "batchSize", "in 1...65536")
+            try check((0...10_000).contains(epochs), "epochs", "in 0...10,000")
+            try check((1...10_000).contains(validationEvery), "validationEvery", "in 1...10,000")
+            try check((0...10_000).contains(patience), "patience", "in 0...10,000 (0: train every epoch)")
+            try check(validationUsers >= 1, "validationUsers", "at least 1")
+        }
+    }
+
+    final class Block: Module {
+        let attentionNorm: LayerNorm, query: Linear, key: Linear, value: Linear, output: Linear
+        let feedForwardNorm: LayerNorm, inner: Linear, outer: Linear
+
+        let activation: Settings.Activation
+
+        init(width: Int, feedForwardWidth: Int, activation: Settings.Activation, random: RandomSource) {
+            self.activation = activation
+            let deviation = 1 / Float(width).squareRoot()
+            attentionNorm = LayerNorm(width: width)
+            query = Linear(inputSize: width, outputSize: width, standardDeviation: deviation, random: random)
+            key = Linear(inputSize: width, outputSize: width, standardDeviation: deviation, random: random)
+            value = Linear(inputSize: width, outputSize: width, standardDeviation: deviation, random: random)
+            output = Linear(inputSize: width, outputSize: width, standardDeviation: deviation, random: random)
+            feedForwardNorm = LayerNorm(width: width)
+            inner = Linear(inputSize: width, outputSize: feedForwardWidth, standardDeviation: deviation, random: random)
+            outer = Linear(inputSize: feedForwardWidth, outputSize: width, standardDeviation: 1 / Float(feedForwardWidth).squareRoot(), random: random)
+        }
+
+        func callAsFunction(_ x: Tensor, heads: Int, dropout: Dropout) -> Tensor {
+            let h = attentionNorm(x)
+            let scale = 1 / Float(x.shape[2] / heads).squareRoot()   // T5's attention does not scale; SASRec's does
+            let attended = Tensor.attention(query: query(h) * scale, key: key(h), value: value(h), heads: heads, bias: nil,
+                                            mask: AttentionMask(causal: true), dropoutRate: dropout.activeRate, random: dropout.random)
+            let x = dropout.residual(x, output(attended))
+            let hidden = inner(feedForwardNorm(x))
+            let activated = activation == .relu ? dropout.relu(hidden) : dropout(hidden.geluTanh())
+            return dropout.residual(x, outer(activated))
+        }
+
+        var namedParameters: [(name: String, tensor: Tensor)] {
+            prefixed("attention_norm", attentionNorm.namedParameters) + prefixed("q", query.namedParameters)
+                + prefixed("k", key.namedParameters) + prefixed("v", value.namedParameters) + prefixed("o", output.namedParameters)
+                + prefixed("feed_forward_norm", feedForwardNorm.namedParameters) + prefixed("wi", inner.namedParameters)
+                + prefixed("wo", outer.namedParameters)
+        }
+    }
+
+    public let settings: Settings
+    /// Catalogue items plus one: row 0 is padding, item `i` is row `i + 1`.
+    public let itemEmbedding: Embedding
+    let positionEmbedding: Embedding
+    let blocks: [Block]
+    let finalNorm: LayerNorm
+    public let dropout: Dropout
+
+    public init(items: Int, settings: Settings) throws {
+        try settings.validate()
+        self.settings = settings
+        let random = RandomSource(seed: settings.seed &+ 21)
+        itemEmbedding = Embedding(count: items + 1, width: settings.width, standardDeviation: 1 / Float(settings.width).squareRoot(), random: random)
+        positionEmbedding = Embedding(count: settings.maximumLength, width: settings.width,
+                                      standardDeviation: 1 / Float(settings.width).squareRoot(), random: random)
+        blocks = (0..<settings.blocks).map { _ in
+            Block(width: settings.width, feedForwardWidth: settings.feedForwardWidth, activation: settings.activation, random: random)
+        }
+        finalNorm = LayerNorm(width: settings.width)
+        dropout = Dropout(rate: settings.dropoutRate, random: RandomSource(seed: settings.seed &+ 22))
+    }
+
+    public var items: Int { itemEmbedding.weight.shape[0] - 1 }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        prefixed("item_embedding", itemEmbedding.namedParameters) + prefixed("position_embedding", positionEmbedding.namedParameters)
+            + blocks.enumerated().flatMap { prefixed("block.\($0.offset)", $0.element.namedParameters) }
+            + prefixed("final_norm", finalNorm.namedParameters)
+    }
+
+    /// The output at every position (B, T, D) for sequences of catalogue indices (oldest first, each at most
+    /// `maximumLength` long), right-padded to the longest.
+    func states(_ sequences: [ArraySlice<Int32>]) -> Tensor {
+        let length = sequences.map(\.count).max() ?? 0
+        var tokens = [Int32](repeating: 0, count: sequences.count * length), positions = tokens
+        for (row, sequence) in sequences.enumerated() {
+            precondition(sequence.count <= settings.maximumLength, "SASRec: a sequence of \(sequence.count) items, at most \(settings.maximumLength)")
+            let first = settings.maximumLength - sequence.count
+            for (t, item) in sequence.enumerated() {
+                tokens[row * length + t] = item + 1
+                positions[row * length + t] = Int32(first + t)
+            }
+        }
+        let shape = [sequences.count, length]
+        var x = itemEmbedding(tokens, shape: shape) * Float(settings.width).squareRoot() + positionEmbedding(positions, shape: shape)
+        x = dropout(x)
+        for block in blocks { x = block(x, heads: settings.heads, dropout: dropout) }
+        return finalNorm(x)
+    }
+
+    /// Mean cross-entropy of the next item at every position of `sequences` (each input sequence's targets are
+    /// the sequence shifted by one: `targets[i][t]` follows `sequences[i][...t]`).
+    public func loss(sequences: [ArraySlice<Int32>], targets: [ArraySlice<Int32>]) -> Tensor {
+        let states = self.states(sequences)
+        let (batch, length, width) = (states.shape[0], states.shape[1], states.shape[2])
+        var labels = [Int32](repeating: -100, count: batch * length)
+        for (row, target) in targets.enumerated() {
+            for (t, item) in target.enumerated() { labels[row * length + t] = item + 1 }
+        }
+        let logits = states.reshaped([batch * length, width]).matmul(itemEmbedding.weight, transposeB: true)
+        return logits.crossEntropy(targets: labels)
+    }
+
+    /// Each history's score for every catalogue item (B, items), from the output at its newest item.
+    public func scores(histories: [ArraySlice<Int32>]) -> [[Float]] {
+        withoutGradient {
+            dropout.isTraining = false
+            let histories = histories.map { $0.suffix(settings.maximumLength) }
+            let states = self.states(histories)
+            let (length, width) = (states.shape[1], states.shape[2])
+            let last = states.scalars
+            var rows = [Float](repeating: 0, count: histories.count * width)
+            for (row, history) in histories.enumerated() where !history.isEmpty {
+                let source = (row * length + history.count - 1) * width
+                for j in 0..<width { rows[row * width + j] = last[source + j] }
+            }
+            let logits = Tensor(shape: [histories.count, width], scalars: rows).matmul(itemEmbedding.weight, transposeB: true).scalars
+            let columns = items + 1
+            return (0..<histories.count).map { Array(logits[($0 * columns + 1)..<(($0 + 1) * columns)]) }
+        }
+    }
+}
