@@ -21,6 +21,12 @@ final class SASRecTests: XCTestCase {
         // The same settings and seed train the same model.
         let again = try SASRecBaseline(settings: settings).evaluate(split: split, samples: split.test, count: 10, cutoffs: [1, 10])
         XCTAssertEqual(again.ranking.userRanks, result.ranking.userRanks)
+        // The BERT-style shape learns it too.
+        settings.normalization = .post
+        settings.activation = .gelu
+        settings.feedForwardWidth = 64
+        let post = try SASRecBaseline(settings: settings).evaluate(split: split, samples: split.test, count: 10, cutoffs: [1, 10])
+        XCTAssertGreaterThan(post.result.hitRate(at: 1)!, 0.9, post.result.text)
     }
 
     func testTopSkipsExcludedItemsAndBreaksTiesByIndex() {

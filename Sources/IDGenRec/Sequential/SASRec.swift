@@ -16,6 +16,9 @@ public final class SASRec: Module {
         public var feedForwardWidth = 64
         /// The feed-forward activation: `relu` (the original) or `gelu`.
         public var activation = Activation.relu
+        /// Where layer norms sit: `pre` (x + sublayer(LN(x)), a final LN) or `post` (LN(x + sublayer(x)), an LN on the
+        /// embeddings; BERT's, and BSARec's SASRec).
+        public var normalization = Normalization.pre
         public var blocks = 2
         public var heads = 1
         /// The most recent items a sequence keeps.
@@ -33,6 +36,7 @@ public final class SASRec: Module {
         public var seed: UInt64 = 0
 
         public enum Activation: String, Codable, Sendable { case relu, gelu }
+        public enum Normalization: String, Codable, Sendable { case pre, post }
 
         public init() {}
 
@@ -45,13 +49,14 @@ public final class SASRec: Module {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             try c.take(.width, &width); try c.take(.blocks, &blocks); try c.take(.heads, &heads)
             try c.take(.feedForwardWidth, &feedForwardWidth); try c.take(.activation, &activation)
+            try c.take(.normalization, &normalization)
             try c.take(.maximumLength, &maximumLength); try c.take(.dropoutRate, &dropoutRate)
             try c.take(.learningRate, &learningRate); try c.take(.batchSize, &batchSize); try c.take(.epochs, &epochs)
             try c.take(.validationEvery, &validationEvery); try c.take(.patience, &patience); try c.take(.validationUsers, &validationUsers)
             try c.take(.seed, &seed)
         }
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case width, feedForwardWidth, activation, blocks, heads, maximumLength, dropoutRate, learningRate, batchSize, epochs
+        enum CodingKeys: String, CodingKey, CaseIterable { case width, feedForwardWidth, activation, normalization, blocks, heads, maximumLength, dropoutRate, learningRate, batchSize, epochs
             case validationEvery, patience, validationUsers, seed
         }
 
@@ -98,15 +103,24 @@ public final class SASRec: Module {
             outer = Linear(inputSize: feedForwardWidth, outputSize: width, standardDeviation: 1 / Float(feedForwardWidth).squareRoot(), random: random)
         }
 
-        func callAsFunction(_ x: Tensor, heads: Int, dropout: Dropout) -> Tensor {
-            let h = attentionNorm(x)
-            let scale = 1 / Float(x.shape[2] / heads).squareRoot()   // T5's attention does not scale; SASRec's does
-            let attended = Tensor.attention(query: query(h) * scale, key: key(h), value: value(h), heads: heads, bias: nil,
-                                            mask: AttentionMask(causal: true), dropoutRate: dropout.activeRate, random: dropout.random)
-            let x = dropout.residual(x, output(attended))
-            let hidden = inner(feedForwardNorm(x))
-            let activated = activation == .relu ? dropout.relu(hidden) : dropout(hidden.geluTanh())
-            return dropout.residual(x, outer(activated))
+        func callAsFunction(_ x: Tensor, heads: Int, normalization: Settings.Normalization, dropout: Dropout) -> Tensor {
+            func attention(_ h: Tensor) -> Tensor {
+                let scale = 1 / Float(h.shape[2] / heads).squareRoot()   // T5's attention does not scale; SASRec's does
+                return output(Tensor.attention(query: query(h) * scale, key: key(h), value: value(h), heads: heads, bias: nil,
+                                               mask: AttentionMask(causal: true), dropoutRate: dropout.activeRate, random: dropout.random))
+            }
+            func feedForward(_ h: Tensor) -> Tensor {
+                let hidden = inner(h)
+                return outer(activation == .relu ? dropout.relu(hidden) : dropout(hidden.geluTanh()))
+            }
+            switch normalization {
+            case .pre:
+                let x = dropout.residual(x, attention(attentionNorm(x)))
+                return dropout.residual(x, feedForward(feedForwardNorm(x)))
+            case .post:
+                let x = attentionNorm(dropout.residual(x, attention(x)))
+                return feedForwardNorm(dropout.residual(x, feedForward(x)))
+            }
         }
 
         var namedParameters: [(name: String, tensor: Tensor)] {
@@ -122,6 +136,7 @@ public final class SASRec: Module {
     public let itemEmbedding: Embedding
     let positionEmbedding: Embedding
     let blocks: [Block]
+    /// After the blocks (pre-normalisation) or on the embeddings (post-normalisation).
     let finalNorm: LayerNorm
     public let dropout: Dropout
 
@@ -162,9 +177,10 @@ public final class SASRec: Module {
         }
         let shape = [sequences.count, length]
         var x = itemEmbedding(tokens, shape: shape) * Float(settings.width).squareRoot() + positionEmbedding(positions, shape: shape)
+        if settings.normalization == .post { x = finalNorm(x) }
         x = dropout(x)
-        for block in blocks { x = block(x, heads: settings.heads, dropout: dropout) }
-        return finalNorm(x)
+        for block in blocks { x = block(x, heads: settings.heads, normalization: settings.normalization, dropout: dropout) }
+        return settings.normalization == .pre ? finalNorm(x) : x
     }
 
     /// Mean cross-entropy of the next item at every position of `sequences` (each input sequence's targets are
