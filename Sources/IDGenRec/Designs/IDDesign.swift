@@ -158,8 +158,7 @@ public struct IDDesignSection: Codable, Sendable, Equatable {
         let container = try decoder.container(keyedBy: DynamicKey.self)
         let name = try container.decodeIfPresent(String.self, forKey: DynamicKey("design")) ?? LearnedIDs.name
         let recipe = try IDDesignRegistry.recipe(named: name)
-        let known = Set(recipe.keys + ["design"])
-        if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+        if let unknown = try firstUnknownKey(in: decoder, known: recipe.keys + ["design"]) {
             throw IDGenRecError.invalidInput("ids: unknown key \"\(unknown)\" for the design \"\(name)\"; its keys: \(recipe.keys.sorted().joined(separator: ", "))")
         }
         self.recipe = try recipe.init(from: decoder)
@@ -176,6 +175,13 @@ public struct IDDesignSection: Codable, Sendable, Equatable {
         encoder.outputFormatting = .sortedKeys
         return left.name == right.name && (try? encoder.encode(left)) == (try? encoder.encode(right))
     }
+}
+
+/// The first key (in sorted order) of the JSON object `decoder` reads that is not among `known`: a misspelt key must be
+/// an error, not a setting silently left at its default.
+func firstUnknownKey(in decoder: any Decoder, known: [String]) throws -> String? {
+    let known = Set(known)
+    return try decoder.container(keyedBy: DynamicKey.self).allKeys.map(\.stringValue).sorted().first { !known.contains($0) }
 }
 
 /// A coding key made at run time (the `ids` section's keys depend on its design).

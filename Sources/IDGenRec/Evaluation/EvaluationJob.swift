@@ -73,7 +73,9 @@ public struct EvaluationJob {
     }
 
     public func run(observer: @escaping (TrainingEvent) -> Void = { _ in }) throws -> Outcome {
-        let samples = Self.sample(part.samples(in: split), users: users, seed: sampleSeed)
+        let all = part.samples(in: split)
+        let samples = Self.sample(all, users: users, seed: sampleSeed)
+        let isProbe = samples.count < all.count
         let zeroShot = if case .zeroShot = model?.ids { true } else { false }
         var rows: [Row] = [], warnings: [String] = []
         var modelRecord: (record: EvaluationRecord, ranking: RankingEvaluation)?
@@ -91,28 +93,24 @@ public struct EvaluationJob {
             rows.append(Row(name: baseline.name, result: result.ranking.result(model: baseline.name, split: part.rawValue), notes: result.notes,
                             isContext: zeroShot && baseline.readsInteractions))
         }
+        // The model's record (or, with `out`, the baselines' alone), with the baselines evaluated beside it.
+        var record = modelRecord?.record ?? EvaluationRecord(result: nil, dataset: dataset, historyExcluded: excludingHistory, beams: beams)
+        record.include(baselineResults)
+        if isProbe { record.recordSample(of: samples.count, from: all.count, seed: sampleSeed) }
         var recordFile: URL?
-        if let (partial, ranking) = modelRecord {
-            // The model's record, with the baselines evaluated beside it under the same protocol.
-            var record = EvaluationRecord(result: partial.result!, dataset: dataset, historyExcluded: excludingHistory, beams: beams,
-                                          baselines: baselineResults)
-            record.merge(partial)
-            record.recordSample(of: users, from: part.samples(in: split).count, seed: sampleSeed)
-            let url = URL(fileURLWithPath: out ?? "\(model!.path)/" + EvaluationRecord.fileName(dataset: dataset, split: part.rawValue,
-                                                                                                variant: variant(of: model!)))
-            try record.write(to: url)
-            try ranking.writeUserRanks(to: url.deletingPathExtension().path + ".ranks.tsv")
-            recordFile = url
+        if let model, let ranking = modelRecord?.ranking {
+            let variant = variant(of: model) + (isProbe ? "-users-\(users)-seed-\(sampleSeed)" : "")
+            recordFile = URL(fileURLWithPath: out ?? "\(model.path)/" + EvaluationRecord.fileName(dataset: dataset, split: part.rawValue, variant: variant))
+            try ranking.writeUserRanks(to: recordFile!.deletingPathExtension().path + ".ranks.tsv")
         } else if let out {
-            var record = EvaluationRecord(result: nil, dataset: dataset, historyExcluded: excludingHistory, beams: beams, baselines: baselineResults)
-            record.recordSample(of: users, from: part.samples(in: split).count, seed: sampleSeed)
             recordFile = URL(fileURLWithPath: out)
-            try record.write(to: recordFile!)
         }
+        try recordFile.map { try record.write(to: $0) }
         return Outcome(rows: rows, samples: samples.count, recordFile: recordFile, warnings: warnings)
     }
 
-    /// `users` of `samples` drawn at random with `seed`, in the split's order; all of them when `users` is 0 or more.
+    /// `users` of `samples` drawn at random with `seed`, in the split's order; all of them when `users` is 0 or at
+    /// least their number.
     public static func sample(_ samples: [LeaveOneOutSplit.Sample], users: Int, seed: UInt64) -> [LeaveOneOutSplit.Sample] {
         guard users > 0, users < samples.count else { return samples }
         var order = Array(samples.indices)
@@ -121,17 +119,14 @@ public struct EvaluationJob {
         return order.prefix(users).sorted().map { samples[$0] }
     }
 
-    /// Tells apart what the model read and on which users, so that a second evaluation of another kind (or a probe on a
+    /// Tells apart what the model read, so that a second evaluation of another kind (or, with the probe's suffix, on a
     /// sample of users) never overwrites the first.
     private func variant(of model: Model) -> String {
-        var variant: String
         switch model.ids {
-        case .own: variant = ""
-        case .zeroShot: variant = "-zero-shot"
-        case .file(let path): variant = "-ids-" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        case .own: return ""
+        case .zeroShot: return "-zero-shot"
+        case .file(let path): return "-ids-" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         }
-        if users > 0 && users < part.samples(in: split).count { variant += "-users-\(users)-seed-\(sampleSeed)" }
-        return variant
     }
 
     private func evaluate(_ model: Model, samples: [LeaveOneOutSplit.Sample], observer: @escaping (TrainingEvent) -> Void)
@@ -139,7 +134,7 @@ public struct EvaluationJob {
         let started = Date()
         let session = try RunSession(run: RunDirectory(URL(fileURLWithPath: model.path)))
         let catalogue = split.dataset.catalogue
-        var record = EvaluationRecord(result: nil, dataset: nil, historyExcluded: excludingHistory, beams: beams)
+        var record = EvaluationRecord(result: nil, dataset: dataset, historyExcluded: excludingHistory, beams: beams)
         var warnings: [String] = []
         let dictionary: IDDictionary
         switch model.ids {
@@ -163,7 +158,7 @@ public struct EvaluationJob {
             record.sharedItems = overlap.sharedItems
             dictionary = try zeroShot.catalogue.ids.aligned(to: catalogue, source: dataset, allowingExtraItems: true)
         }
-        if record.zeroShot == nil { record.zeroShot = false }
+        record.zeroShot = record.zeroShot ?? false
         session.readTexts(of: catalogue.items)   // the evaluation decodes the dataset's item indices
         if let lengthPenalty = model.lengthPenalty { session.recommender.settings.lengthPenalty = lengthPenalty }
         if let copyBonus = model.copyBonus { session.recommender.settings.copyBonus = copyBonus }

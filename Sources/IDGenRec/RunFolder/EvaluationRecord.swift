@@ -37,9 +37,13 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
         self.historyExcluded = historyExcluded
         evaluationProtocol = "leave-one-out, full ranking over the catalogue" + (historyExcluded ? ", history items excluded" : "")
         self.beams = beams
-        if !baselines.isEmpty {
-            self.baselines = Dictionary(uniqueKeysWithValues: baselines.map { ($0.name, $0.result.metrics.merging($0.notes) { a, _ in a }) })
-        }
+        include(baselines)
+    }
+
+    /// Adds baselines evaluated beside the model under the same protocol: each one's metrics and notes.
+    public mutating func include(_ evaluated: [BaselineResult]) {
+        guard !evaluated.isEmpty else { return }
+        baselines = Dictionary(uniqueKeysWithValues: evaluated.map { ($0.name, $0.result.metrics.merging($0.notes) { a, _ in a }) })
     }
 
     enum CodingKeys: String, CodingKey {
@@ -88,21 +92,9 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(sampleSeed, forKey: .sampleSeed)
     }
 
-    /// Records a probe on `users` random users of the split's `total` (nothing when it covered them all).
+    /// Records a probe on `users` random users of the split's `total`.
     public mutating func recordSample(of users: Int, from total: Int, seed: UInt64) {
-        guard users > 0 && users < total else { return }
         (sampledUsers, splitUsers, sampleSeed) = (users, total, seed)
-    }
-
-    /// Takes what `other` says about how the model was run (time, decoding settings, IDs, zero-shot facts).
-    public mutating func merge(_ other: EvaluationRecord) {
-        seconds = other.seconds ?? seconds
-        zeroShot = other.zeroShot ?? zeroShot
-        lengthPenalty = other.lengthPenalty ?? lengthPenalty
-        copyBonus = other.copyBonus ?? copyBonus
-        ids = other.ids ?? ids
-        trainingCatalogues = other.trainingCatalogues ?? trainingCatalogues
-        sharedItems = other.sharedItems ?? sharedItems
     }
 
     /// Where a run keeps the record of an evaluation on `dataset`'s `split` by default; `variant` tells apart what the model

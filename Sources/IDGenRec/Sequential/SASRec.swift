@@ -42,8 +42,8 @@ public final class SASRec: Module {
 
         public init(from decoder: any Decoder) throws {
             self.init()
-            let known = Set(CodingKeys.allCases.map(\.rawValue))
-            if let unknown = try decoder.container(keyedBy: DynamicKey.self).allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+            let known = CodingKeys.allCases.map(\.rawValue)
+            if let unknown = try firstUnknownKey(in: decoder, known: known) {
                 throw IDGenRecError.invalidInput("unknown key \"\(unknown)\"; known keys: \(known.sorted().joined(separator: ", "))")
             }
             let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -16,7 +16,7 @@ extension SASRec {
     /// model is checked on a seeded random subset of validation users every `validationEvery` epochs, training stops
     /// after `patience` checks without improvement, and the best model is kept. `progress` gets one line per epoch.
     @discardableResult
-    public func train(on split: LeaveOneOutSplit, progress: ((String) -> Void)? = nil) -> TrainingSummary {
+    public func train(on split: LeaveOneOutSplit, progress: ((String) -> Void)? = nil) throws -> TrainingSummary {
         let sequences = (0..<split.dataset.numberOfUsers).map { split.trainingSequence(ofUser: $0).suffix(settings.maximumLength + 1) }
             .filter { $0.count >= 2 }
         guard !sequences.isEmpty else { return TrainingSummary(epochs: 0, keptEpoch: 0, validationNDCG: nil) }
@@ -44,7 +44,7 @@ extension SASRec {
             epochs = epoch + 1
             var line = String(format: "SASRec epoch %d/%d: loss %.4f", epochs, settings.epochs, total / Float(max(batches.count, 1)))
             if settings.patience > 0, !checked.isEmpty, epochs % settings.validationEvery == 0 || epochs == settings.epochs {
-                let score = validationNDCG(checked, in: split)
+                let score = try validationNDCG(checked, in: split)
                 line += String(format: ", validation NDCG@10 %.4f (%d users)", score, checked.count)
                 if score > best?.score ?? -1 {
                     best = (score, epochs, parameters.map(\.scalars))
@@ -60,15 +60,12 @@ extension SASRec {
         return TrainingSummary(epochs: epochs, keptEpoch: best?.epoch ?? epochs, validationNDCG: best?.score)
     }
 
-    /// NDCG@10 on validation samples, history items excluded.
-    private func validationNDCG(_ samples: [LeaveOneOutSplit.Sample], in split: LeaveOneOutSplit) -> Double {
+    /// NDCG@10 on validation samples, history items excluded, as the evaluation protocol measures it.
+    private func validationNDCG(_ samples: [LeaveOneOutSplit.Sample], in split: LeaveOneOutSplit) throws -> Double {
         let histories = samples.map { split.allItemsBefore($0) }
-        let lists = recommendations(histories: histories, excluded: histories.map(Set.init), count: 10)
-        let gains = zip(samples, lists).map { sample, list -> Double in
-            guard let rank = list.firstIndex(of: split.target(of: sample)) else { return 0 }
-            return 1 / log2(Double(rank) + 2)
-        }
-        return gains.reduce(0, +) / Double(max(gains.count, 1))
+        var ranking = try RankingEvaluation(cutoffs: [10])
+        try ranking.record(samples: samples, in: split, rankedItems: recommendations(histories: histories, excluded: histories.map(Set.init), count: 10))
+        return ranking.result().normalizedDiscountedCumulativeGain(at: 10) ?? 0
     }
 
     /// The top `count` items for each history (catalogue indices, oldest first), best first, leaving out `excluded[i]`.

@@ -123,9 +123,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public init(from decoder: Decoder) throws {
         // Start from the defaults and take only the keys the file gives.
         self.init()
-        let keys = try decoder.container(keyedBy: DynamicKey.self).allKeys.map(\.stringValue)
-        let known = Set(CodingKeys.allCases.map(\.rawValue) + Self.flatDesignKeys)
-        if let unknown = keys.sorted().first(where: { !known.contains($0) }) {
+        if let unknown = try firstUnknownKey(in: decoder, known: CodingKeys.allCases.map(\.rawValue) + Self.flatDesignKeys) {
             throw IDGenRecError.invalidInput("unknown key \"\(unknown)\"; known keys: \(CodingKeys.allCases.map(\.rawValue).sorted().joined(separator: ", "))")
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -18,7 +18,7 @@ public struct SASRecBaseline: Baseline {
                      excludingHistory: Bool) throws -> BaselineLists {
         let started = Date()
         let model = try SASRec(items: split.dataset.numberOfItems, settings: settings)
-        let summary = model.train(on: split, progress: progress)
+        let summary = try model.train(on: split, progress: progress)
         let seconds = Date().timeIntervalSince(started)
         let histories = samples.map { split.allItemsBefore($0) }
         let lists = model.recommendations(histories: histories, excluded: histories.map { excludingHistory ? Set($0) : [] }, count: count)
