@@ -1,4 +1,5 @@
 import Generation
+import TensorEngine
 
 // The decoding algorithms see a T5 through `Seq2SeqModel`: they know nothing of tensors, the T5 knows
 // nothing of beams.
@@ -15,3 +16,24 @@ extension T5Model: Seq2SeqModel {
 }
 
 extension T5IncrementalDecoder: IncrementalDecoder {}
+
+/// A T5 whose inputs may name soft tokens: ids from the vocabulary's size up are rows of `extraRows` (R, D), e.g.
+/// items' collaborative embeddings projected into the model's input space. Decoding is the T5's own.
+public struct T5WithExtraInputRows: Seq2SeqModel {
+    public let model: T5Model
+    public let extraRows: Tensor
+
+    public init(model: T5Model, extraRows: Tensor) {
+        self.model = model
+        self.extraRows = extraRows
+    }
+
+    public var vocabularySize: Int { model.vocabularySize }
+    public var decoderStartTokenID: Int32 { model.decoderStartTokenID }
+    public var eosTokenID: Int32 { model.eosTokenID }
+    public var padTokenID: Int32 { model.padTokenID }
+
+    public func makeDecoder(inputs: [[Int32]], rowsPerInput: Int) throws -> any IncrementalDecoder {
+        try T5IncrementalDecoder(model: model, inputs: inputs, rowsPerInput: rowsPerInput, extraRows: extraRows)
+    }
+}

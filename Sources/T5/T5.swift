@@ -280,10 +280,13 @@ public final class T5Model: Module {
         encoder(embeddings, mask: AttentionMask(keyPadding: attentionMask), dropout: dropout)
     }
 
-    /// Encoder states (B, S, D) for token ids (B·S, row-major) and their mask.
-    public func encode(inputIDs: [Int32], attentionMask: [Bool], batchSize: Int) -> Tensor {
+    /// Encoder states (B, S, D) for token ids (B·S, row-major) and their mask. With `extraRows` (R, D), ids from the
+    /// vocabulary's size up name its rows (id `V + r` is row `r`): soft tokens built outside, e.g. projected item
+    /// embeddings, that gradients reach like any embedding row.
+    public func encode(inputIDs: [Int32], attentionMask: [Bool], batchSize: Int, extraRows: Tensor? = nil) -> Tensor {
         let length = inputIDs.count / batchSize
-        return encode(embeddings: shared(inputIDs, shape: [batchSize, length]), attentionMask: attentionMask)
+        let table = extraRows.map { Tensor.concatenate([shared.weight, $0], axis: 0) } ?? shared.weight
+        return encode(embeddings: table.gatherRows(inputIDs, shape: [batchSize, length]), attentionMask: attentionMask)
     }
 
     /// Decoder states (B, T, D) for teacher-forced decoder inputs over encoder states.
@@ -307,8 +310,8 @@ public final class T5Model: Module {
     }
 
     /// Teacher-forced forward pass: the mean cross-entropy over non-ignored labels, and the logits (B, T, V).
-    public func callAsFunction(_ batch: T5Batch) -> (loss: Tensor, logits: Tensor) {
-        let states = encode(inputIDs: batch.inputIDs, attentionMask: batch.attentionMask, batchSize: batch.batchSize)
+    public func callAsFunction(_ batch: T5Batch, extraRows: Tensor? = nil) -> (loss: Tensor, logits: Tensor) {
+        let states = encode(inputIDs: batch.inputIDs, attentionMask: batch.attentionMask, batchSize: batch.batchSize, extraRows: extraRows)
         return teacherForced(encoderStates: states, encoderMask: batch.attentionMask, labels: batch.labels)
     }
 

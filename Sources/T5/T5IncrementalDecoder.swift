@@ -23,15 +23,21 @@ public final class T5IncrementalDecoder {
     // Generation never trains: dropout stays off whatever the model's mode.
     private let noDropout = Dropout(rate: 0, random: RandomSource(seed: 0))
 
-    /// Encodes `inputs` (unpadded token ids) and prepares `rowsPerInput` rows for each.
-    public init(model: T5Model, inputs: [[Int32]], rowsPerInput: Int) throws {
+    /// Encodes `inputs` (unpadded token ids) and prepares `rowsPerInput` rows for each. `extraRows` (R, D): soft
+    /// tokens that input ids from the vocabulary's size up name (``T5Model/encode(inputIDs:attentionMask:batchSize:extraRows:)``).
+    public init(model: T5Model, inputs: [[Int32]], rowsPerInput: Int, extraRows: Tensor? = nil) throws {
         let c = model.configuration
         guard !inputs.isEmpty else { throw T5Error.invalidInput("no inputs to decode") }
         guard rowsPerInput >= 1 else { throw T5Error.invalidInput("rows per input must be at least 1, got \(rowsPerInput)") }
+        if let extraRows, extraRows.shape.count != 2 || extraRows.shape[1] != c.modelWidth {
+            throw T5Error.invalidInput("extra input rows must be (rows, \(c.modelWidth)), got \(extraRows.shape)")
+        }
+        let idLimit = c.vocabularySize + (extraRows?.shape[0] ?? 0)
         for (index, input) in inputs.enumerated() {
             guard !input.isEmpty else { throw T5Error.invalidInput("input \(index) has no tokens") }
-            if let bad = input.first(where: { $0 < 0 || Int($0) >= c.vocabularySize }) {
-                throw T5Error.invalidInput("input \(index) has token id \(bad), outside the vocabulary of \(c.vocabularySize)")
+            if let bad = input.first(where: { $0 < 0 || Int($0) >= idLimit }) {
+                throw T5Error.invalidInput("input \(index) has token id \(bad), outside the vocabulary of \(c.vocabularySize)"
+                                           + (extraRows.map { " and its \($0.shape[0]) extra rows" } ?? ""))
             }
         }
         let longest = inputs.map(\.count).max()!
@@ -51,7 +57,7 @@ public final class T5IncrementalDecoder {
         sourceMask = mask
         rowInput = inputs.indices.flatMap { [Int](repeating: $0, count: rowsPerInput) }
         let (keys, values): ([[Float]], [[Float]]) = withoutGradient { model.withDropout(false) {
-            let states = model.encode(inputIDs: ids, attentionMask: mask, batchSize: inputs.count)   // (U, S, D)
+            let states = model.encode(inputIDs: ids, attentionMask: mask, batchSize: inputs.count, extraRows: extraRows)   // (U, S, D)
             let layers = model.decoder.blocks.map { $0.crossAttention! }
             return (layers.map { $0.k(states).scalars }, layers.map { $0.v(states).scalars })
         } }

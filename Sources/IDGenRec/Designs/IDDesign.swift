@@ -106,13 +106,25 @@ public protocol TrainingContext: AnyObject {
     var recommender: Recommender { get }
     /// The run's current IDs.
     var ids: IDDictionary { get }
+    /// A training sample's similar-item hints, counted as the configuration says (never from its own answer unless
+    /// it asks for the naive count); none when prompts list no hints.
+    func hints(ofTrainingSample sample: LeaveOneOutSplit.Sample) -> [Int32]
     var observer: (TrainingEvent) -> Void { get }
     /// Trains `model` for the phase's remaining epochs (AdamW, a linear schedule, clipping, a checkpoint after
     /// each epoch, seeded so that `--resume` continues exactly); `loss` maps a batch of sample indices to a loss.
     func train(_ model: T5Model, in phase: TrainingPhase, epochs: Int, samples: Int, batchSize: Int, learningRate: Float,
-               length: (Int) -> Int, loss: ([Int]) throws -> Tensor) throws
+               length: (Int) -> Int, alsoTraining: [Tensor], loss: ([Int]) throws -> Tensor) throws
     /// Makes `ids` the run's dictionary, logging their statistics and how many changed.
     func replaceIDs(_ ids: GeneratedIDs, after phase: TrainingPhase)
+}
+
+extension TrainingContext {
+    /// ``train(_:in:epochs:samples:batchSize:learningRate:length:alsoTraining:loss:)`` for `model`'s parameters alone.
+    public func train(_ model: T5Model, in phase: TrainingPhase, epochs: Int, samples: Int, batchSize: Int, learningRate: Float,
+                      length: (Int) -> Int, loss: ([Int]) throws -> Tensor) throws {
+        try train(model, in: phase, epochs: epochs, samples: samples, batchSize: batchSize, learningRate: learningRate, length: length,
+                  alsoTraining: [], loss: loss)
+    }
 }
 
 /// The ID designs a configuration can name: the three built in, and any a program registers.

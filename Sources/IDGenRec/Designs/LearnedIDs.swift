@@ -182,9 +182,11 @@ public struct LearnedIDs: IDDesignRecipe {
                 }
                 let (rows, width) = SoftIDs.embeddings(generator: generatorModel, texts: softItems.map { tokens[Int($0)] },
                                                        idTokens: softItems.map { ids.tokenIDs[Int($0)] }, embedding: recommenderModel.shared.weight)
-                let indices: [[Int32]] = histories.map { history in
+                let indices: [[Int32]] = zip(batch, histories).map { index, history in
+                    let sample = samples[index]
                     // The input as `Recommender.source` builds it, with the recent items' ID tokens pointing at soft rows.
-                    let segments = recommender.sourceSegments(history: history, ids: ids)
+                    let hints = recommender.hintSegment(context.hints(ofTrainingSample: sample), ids: ids)
+                    let segments = recommender.sourceSegments(history: history, ids: ids, reserving: hints.count)
                     let recent = Set(history.suffix(soft))
                     var row: [Int32] = []
                     for (item, segment) in zip(history.suffix(segments.count), segments) {
@@ -192,7 +194,7 @@ public struct LearnedIDs: IDDesignRecipe {
                         let idLength = ids.tokenIDs[Int(item)].count
                         row += (0..<idLength).map { vocabulary + Int32(u * width + $0) } + segment.dropFirst(idLength)
                     }
-                    return row + [recommenderModel.eosTokenID]
+                    return row + hints + [recommenderModel.eosTokenID]
                 }
                 let (embeddings, mask) = SoftIDs.sourceEmbeddings(embedding: recommenderModel.shared.weight, softRows: rows,
                                                                   indices: indices, padTokenID: recommenderModel.padTokenID)

@@ -159,7 +159,7 @@ public struct EvaluationJob {
             dictionary = try zeroShot.catalogue.ids.aligned(to: catalogue, source: dataset, allowingExtraItems: true)
         }
         record.zeroShot = record.zeroShot ?? false
-        session.readTexts(of: catalogue.items)   // the evaluation decodes the dataset's item indices
+        session.readCatalogue(catalogue.items)   // the evaluation decodes the dataset's item indices
         if let lengthPenalty = model.lengthPenalty { session.recommender.settings.lengthPenalty = lengthPenalty }
         if let copyBonus = model.copyBonus { session.recommender.settings.copyBonus = copyBonus }
         var evaluator = try Evaluator(recommender: session.recommender, ids: dictionary, beams: beams, cutoffs: cutoffs)

@@ -1,12 +1,15 @@
 import Foundation
 import Generation
 import T5
+import TensorEngine
 import Tokenization
 
 /// The recommender: a T5 that reads a user's history as textual IDs and writes the next item's ID.
 ///
 /// The prompt is the history's IDs, oldest first, joined by ` ; ` — no user ID and no template words, which
-/// would only lengthen every input. Recommendation is beam search constrained to the catalogue's trie.
+/// would only lengthen every input — then, where the settings ask for them, `similar:` and the IDs of the items
+/// that most often followed the last ones (``SimilarItemHints``). Recommendation is beam search constrained to
+/// the catalogue's trie.
 public final class Recommender {
     public let model: T5Model
     /// Tokens between two IDs of the history (`;`).
@@ -17,6 +20,16 @@ public final class Recommender {
     /// Each catalogue item's text as tokens (no eos), read when `settings.lastItemTextTokens > 0`; set by whoever
     /// opens the catalogue (see ``Settings/itemTextTokens(_:tokenizer:)``).
     public var itemTexts: [[Int32]] = []
+    /// Tokens before the hints (`similar:`).
+    public let hintMarker: [Int32]
+    /// Where the hints of a prompt come from, indexed as the decoded catalogue is; read when
+    /// `settings.listsHints` (none: prompts list no hints).
+    public var hints: SimilarItemHints?
+    /// Items' collaborative soft tokens, read when `settings.collaborativeTokens` (none: prompts carry IDs only).
+    public var collaborative: CollaborativeTokens?
+    /// For each item of the decoded catalogue, its row in `collaborative` (-1: none, an item the run never saw);
+    /// nil: the decoded catalogue is the one `collaborative` was trained on.
+    public var collaborativeRows: [Int32]?
 
     /// How histories become inputs.
     public struct Settings: Codable, Sendable, Equatable {
@@ -34,6 +47,19 @@ public final class Recommender {
         /// by its age (2 for the item before, ...) for older items' tokens (0: off). A model serving a catalogue it
         /// was not trained on has never learned these words; the bonus says that the next item often shares them.
         public var copyBonus: Float = 0
+        /// Similar-item hints listed after the history (0: none): the items that most often followed its last three
+        /// in the training sequences, so that the model can learn when to copy one (GRAM).
+        public var similarItemHints = 0
+        /// Hints by text listed after those (0: none): the items whose text most resembles the last item's. They
+        /// need no interactions, so a catalogue the run never saw has them too.
+        public var textHints = 0
+
+        /// Each history item's ID followed by its collaborative soft token (``CollaborativeTokens``): the item's
+        /// embedding in a sequential recommender trained on the same data, projected into the model's input space.
+        public var collaborativeTokens = false
+
+        /// Whether prompts list hints of either kind.
+        public var listsHints: Bool { similarItemHints > 0 || textHints > 0 }
 
         public init() {}
 
@@ -42,10 +68,24 @@ public final class Recommender {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             try c.take(.maximumHistoryItems, &maximumHistoryItems); try c.take(.maximumSourceTokens, &maximumSourceTokens)
             try c.take(.lengthPenalty, &lengthPenalty); try c.take(.lastItemTextTokens, &lastItemTextTokens)
-            try c.take(.copyBonus, &copyBonus)
+            try c.take(.copyBonus, &copyBonus); try c.take(.similarItemHints, &similarItemHints); try c.take(.textHints, &textHints)
+            try c.take(.collaborativeTokens, &collaborativeTokens)
         }
 
-        enum CodingKeys: String, CodingKey { case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens, copyBonus }
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(maximumHistoryItems, forKey: .maximumHistoryItems); try c.encode(maximumSourceTokens, forKey: .maximumSourceTokens)
+            try c.encode(lengthPenalty, forKey: .lengthPenalty); try c.encode(lastItemTextTokens, forKey: .lastItemTextTokens)
+            try c.encode(copyBonus, forKey: .copyBonus)
+            // Written only when used: runs without hints keep the configuration file earlier versions read.
+            if similarItemHints > 0 { try c.encode(similarItemHints, forKey: .similarItemHints) }
+            if textHints > 0 { try c.encode(textHints, forKey: .textHints) }
+            if collaborativeTokens { try c.encode(collaborativeTokens, forKey: .collaborativeTokens) }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens, copyBonus, similarItemHints, textHints, collaborativeTokens
+        }
 
         /// The bonus of each token of the history's IDs (see ``copyBonus``): the newest item's tokens the most.
         func copyBonuses(history: ArraySlice<Int32>, ids: IDDictionary) -> [Int32: Float] {
@@ -69,21 +109,38 @@ public final class Recommender {
         self.model = model
         self.separator = Array(tokenizer.encode(";").dropLast())
         self.textSeparator = Array(tokenizer.encode("|").dropLast())
+        self.hintMarker = Array(tokenizer.encode("similar:").dropLast())
         self.settings = settings
     }
 
-    /// The input for a history (item indices, oldest first): the IDs of its last items joined by separators, then eos.
-    public func source(history: ArraySlice<Int32>, ids: IDDictionary) -> [Int32] {
-        sourceSegments(history: history, ids: ids).flatMap { $0 } + [model.eosTokenID]
+    /// The hints a history's prompt lists: none unless the settings ask for them and ``hints`` is set. `own`: the
+    /// training sequence of a training sample's user, whose transitions its hints must not count.
+    public func hintItems(history: ArraySlice<Int32>, leavingOut own: ArraySlice<Int32>? = nil) -> [Int32] {
+        guard settings.listsHints, let hints else { return [] }
+        return hints.hints(history: history, leavingOut: own)
+    }
+
+    /// The input for a history (item indices, oldest first): the IDs of its last items joined by separators, then
+    /// the hints' IDs (``hintItems(history:leavingOut:)``, or `hints` given) after the marker, then eos.
+    public func source(history: ArraySlice<Int32>, ids: IDDictionary, hints: [Int32]? = nil) -> [Int32] {
+        let hintTokens = hintSegment(hints ?? hintItems(history: history), ids: ids)
+        return sourceSegments(history: history, ids: ids, reserving: hintTokens.count).flatMap { $0 } + hintTokens + [model.eosTokenID]
+    }
+
+    /// `similar:` and the hints' IDs joined by separators (nothing without hints).
+    func hintSegment(_ hints: [Int32], ids: IDDictionary) -> [Int32] {
+        let listed = hints.filter { ids.tokenIDs.indices.contains(Int($0)) }
+        guard !listed.isEmpty else { return [] }
+        return hintMarker + listed.map { ids.tokenIDs[Int($0)] }.joined(separator: separator)
     }
 
     /// The input's pieces, oldest first: each kept item's ID tokens, with the separator after all but the last
-    /// (and the last followed by its text when the settings ask for it).
-    func sourceSegments(history: ArraySlice<Int32>, ids: IDDictionary) -> [[Int32]] {
+    /// (and the last followed by its text when the settings ask for it), in what `reserved` tokens leave of the budget.
+    func sourceSegments(history: ArraySlice<Int32>, ids: IDDictionary, reserving reserved: Int = 0) -> [[Int32]] {
         var segments: [[Int32]] = []
-        var length = 1   // the eos
+        var length = 1 + reserved   // the eos and what follows the history
         for item in history.suffix(settings.maximumHistoryItems).reversed() {
-            var tokens = ids.tokenIDs[Int(item)]
+            var tokens = ids.tokenIDs[Int(item)] + softToken(of: item)
             if segments.isEmpty && settings.lastItemTextTokens > 0 && Int(item) < itemTexts.count {
                 tokens += textSeparator + itemTexts[Int(item)]
             }
@@ -93,6 +150,21 @@ public final class Recommender {
             length += cost
         }
         return segments.reversed()
+    }
+
+    /// The item's collaborative soft token (`V + row`), or nothing when prompts carry none or the item has no row.
+    func softToken(of item: Int32) -> [Int32] {
+        guard settings.collaborativeTokens, let collaborative else { return [] }
+        let row = collaborativeRows.map { $0.indices.contains(Int(item)) ? $0[Int(item)] : -1 } ?? item
+        guard row >= 0, Int(row) < collaborative.items else { return [] }
+        return [Int32(model.vocabularySize) + row]
+    }
+
+    /// The rows the prompts' soft tokens name (``T5Model/encode(inputIDs:attentionMask:batchSize:extraRows:)``);
+    /// nil when prompts carry none. Differentiable: training calls it once per step.
+    public func extraInputRows() -> Tensor? {
+        guard settings.collaborativeTokens, let collaborative else { return nil }
+        return collaborative.rows()
     }
 
     /// The training target for an item: its ID's tokens, then eos.
@@ -125,12 +197,14 @@ public final class Recommender {
         let configuration = GenerationConfiguration(
             maxNewTokens: catalogue.longestID + 1, numberOfBeams: beams, numberOfReturnSequences: beams,
             lengthPenalty: settings.lengthPenalty)
+        // The soft tokens' rows, projected once for every batch.
+        let decoded: any Seq2SeqModel = withoutGradient { extraInputRows() }.map { T5WithExtraInputRows(model: model, extraRows: $0) } ?? model
         // Similar lengths together: less padding in the encoder.
         let order = histories.indices.sorted { histories[$0].count < histories[$1].count }
         var results = [[Recommendation]](repeating: [], count: histories.count)
         for start in stride(from: 0, to: order.count, by: batchSize) {
             let positions = Array(order[start..<min(start + batchSize, order.count)])
-            let inputs = positions.map { source(history: histories[$0], ids: ids) }
+            let inputs = positions.map { source(history: histories[$0], ids: ids) }   // hints included
             let constraint: PrefixTrieConstraint
             switch exclusion {
             case .none: constraint = catalogue.constraint
@@ -140,7 +214,7 @@ public final class Recommender {
             let searched: any TokenConstraint = settings.copyBonus > 0
                 ? TokenBonusConstraint(base: constraint, bonuses: positions.map { settings.copyBonuses(history: histories[$0], ids: ids) })
                 : constraint
-            let generated = try model.generate(inputs: inputs, configuration: configuration, constraint: searched)
+            let generated = try decoded.generate(inputs: inputs, configuration: configuration, constraint: searched)
             for (position, sequences) in zip(positions, generated) {
                 var listed = Set<Int>()
                 results[position] = sequences.compactMap { sequence in

@@ -26,18 +26,39 @@ public final class RunSession {
         tokenizer = checkpoint.tokenizer
         recommender = Recommender(model: checkpoint.recommender, tokenizer: tokenizer, settings: configuration.recommenderSettings)
         ownCatalogue = try ServedCatalogue(items: checkpoint.items, ids: checkpoint.ids, origin: "the model's catalogue")
-        readTexts(of: ownCatalogue.items)
+        transitions = checkpoint.transitions
+        recommender.collaborative = checkpoint.collaborative
+        readCatalogue(ownCatalogue.items)
     }
 
-    /// The items whose texts the recommender's prompts read now.
-    private var textsRead: [String] = []
+    /// The training sequences' transitions, indexed as the run's own catalogue (nil when prompts list no hints).
+    private let transitions: ItemTransitions?
+    /// The items whose texts and hints the recommender's prompts read now.
+    private var catalogueRead: [String]?
 
-    /// Points the recommender's prompts at these items' texts, indexed as `items` is (whoever decodes item indices
-    /// of another catalogue calls this first); only prompts that carry the last item's text read them.
-    public func readTexts(of items: [Item]) {
-        guard recommender.settings.lastItemTextTokens > 0, !textsRead.elementsEqual(items.lazy.map(\.id)) else { return }
-        recommender.itemTexts = recommender.settings.itemTextTokens(items.map(configuration.textRendering.renderer.render), tokenizer: tokenizer)
-        textsRead = items.map(\.id)
+    /// Points the recommender's prompts at these items, indexed as `items` is (whoever decodes item indices of another
+    /// catalogue calls this first): their texts, where prompts carry the last item's text; where prompts list hints,
+    /// those counted on the run's training sequences (an item the run never saw has none) and those by text; their
+    /// collaborative tokens, where prompts carry them (again none for an item the run never saw).
+    public func readCatalogue(_ items: [Item]) {
+        let itemIDs = items.map(\.id)
+        guard catalogueRead != itemIDs else { return }
+        if recommender.settings.lastItemTextTokens > 0 {
+            recommender.itemTexts = recommender.settings.itemTextTokens(items.map(configuration.textRendering.renderer.render), tokenizer: tokenizer)
+        }
+        let settings = recommender.settings
+        if settings.listsHints {
+            let counts = transitions?.reindexed(from: ownCatalogue.items.map(\.id), to: itemIDs) ?? ItemTransitions(numberOfItems: items.count)
+            recommender.hints = SimilarItemHints(transitions: counts, count: settings.similarItemHints,
+                                                 textNeighbours: SimilarItemHints.textNeighbours(of: items, count: settings.textHints),
+                                                 textCount: settings.textHints)
+        }
+        if recommender.collaborative != nil {
+            let ownIDs = ownCatalogue.items.map(\.id)
+            let rows = Dictionary(ownIDs.enumerated().map { ($0.element, Int32($0.offset)) }, uniquingKeysWith: { first, _ in first })
+            recommender.collaborativeRows = ownIDs == itemIDs ? nil : itemIDs.map { rows[$0] ?? -1 }
+        }
+        catalogueRead = itemIDs
     }
 
     /// Where this run's IDs come from for a catalogue it was not trained on: its ID design applied to the new items.
@@ -108,7 +129,7 @@ public final class RunSession {
                           exclusion: Recommender.CandidateExclusion = .history,
                           progress: ((Int, Int) -> Void)? = nil) throws -> [[Recommender.Recommendation]] {
         let items = served.items, ids = served.ids
-        readTexts(of: served.items)
+        readCatalogue(served.items)
         guard count <= items.count else {
             throw IDGenRecError.invalidInput("\(count) recommendations asked for, but the catalogue has \(items.count) items")
         }

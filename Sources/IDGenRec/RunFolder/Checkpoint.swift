@@ -30,12 +30,18 @@ public struct Checkpoint {
     public var designModels: [DesignModel]
     public var ids: IDDictionary
     public var items: [Item]
+    /// The training sequences' item transitions, kept when prompts list similar-item hints (served from them).
+    public var transitions: ItemTransitions?
+    /// Items' collaborative tokens (a sequential model's embeddings and the projector), once the run has trained them.
+    public var collaborative: CollaborativeTokens?
     public var optimizerState: (step: Int, tensors: [String: Tensor])?
 
     public init(state: TrainingState, tokenizer: SentencePieceTokenizer, recommender: T5Model, designModels: [DesignModel],
-                ids: IDDictionary, items: [Item], optimizerState: (step: Int, tensors: [String: Tensor])? = nil) {
+                ids: IDDictionary, items: [Item], transitions: ItemTransitions? = nil, collaborative: CollaborativeTokens? = nil,
+                optimizerState: (step: Int, tensors: [String: Tensor])? = nil) {
         self.state = state; self.tokenizer = tokenizer; self.recommender = recommender; self.designModels = designModels
-        self.ids = ids; self.items = items; self.optimizerState = optimizerState
+        self.ids = ids; self.items = items; self.transitions = transitions; self.collaborative = collaborative
+        self.optimizerState = optimizerState
     }
 
     static let recommenderSummary = "the recommender of an IDGenRec run: it reads a user's history as textual IDs, oldest first, joined by "
@@ -69,6 +75,8 @@ extension RunDirectory {
             try checkpoint.ids.write(to: staging.appendingPathComponent("ids.jsonl"), format: .jsonl)
             try Data(checkpoint.items.map { ProjectFormatWriter.jsonLine(for: $0) + "\n" }.joined().utf8)
                 .write(to: staging.appendingPathComponent(ProjectFormatImporter.itemsFileName))
+            try checkpoint.transitions?.write(to: staging.appendingPathComponent(ItemTransitions.fileName))
+            try checkpoint.collaborative?.save(to: staging.appendingPathComponent(CollaborativeTokens.fileName), precision: precision)
             if let optimizer = checkpoint.optimizerState {
                 try SafeTensors.write(optimizer.tensors, to: staging.appendingPathComponent("optimizer.safetensors"),
                                       metadata: ["step": "\(optimizer.step)"])
@@ -114,13 +122,19 @@ extension RunDirectory {
         guard items.map(\.id) == ids.itemIDs else {
             throw IDGenRecError.invalidRun(path: checkpointURL.path, reason: "items.jsonl and ids.jsonl list different items")
         }
+        let transitionsURL = checkpointURL.appendingPathComponent(ItemTransitions.fileName)
+        let transitions = FileManager.default.fileExists(atPath: transitionsURL.path)
+            ? try ItemTransitions.read(from: transitionsURL, numberOfItems: items.count) : nil
+        let collaborativeURL = checkpointURL.appendingPathComponent(CollaborativeTokens.fileName)
+        let collaborative = FileManager.default.fileExists(atPath: collaborativeURL.path)
+            ? try CollaborativeTokens.load(from: collaborativeURL, items: items.count, modelWidth: recommender.configuration.modelWidth) : nil
         var optimizerState: (step: Int, tensors: [String: Tensor])? = nil
         let optimizerURL = checkpointURL.appendingPathComponent("optimizer.safetensors")
         if FileManager.default.fileExists(atPath: optimizerURL.path) {
             optimizerState = (state.stepsInPhase, try SafeTensors.read(contentsOf: optimizerURL))
         }
         return Checkpoint(state: state, tokenizer: tokenizer, recommender: recommender, designModels: [], ids: ids,
-                          items: items, optimizerState: optimizerState)
+                          items: items, transitions: transitions, collaborative: collaborative, optimizerState: optimizerState)
     }
 
     /// Opens the run as a whole: its configuration (values in range), its checkpoint and its ID design, and checks
@@ -138,6 +152,14 @@ extension RunDirectory {
         if let index = checkpoint.ids.tokenIDs.firstIndex(where: { $0.contains { $0 < 0 || Int($0) >= vocabulary } }) {
             throw IDGenRecError.invalidRun(path: checkpointURL.appendingPathComponent("ids.jsonl").path,
                                            reason: "the ID of item \"\(checkpoint.ids.itemIDs[index])\" has a token outside the \(vocabulary)-piece vocabulary")
+        }
+        if configuration.recommenderSettings.similarItemHints > 0 && checkpoint.transitions == nil {
+            throw IDGenRecError.invalidRun(path: checkpointURL.appendingPathComponent(ItemTransitions.fileName).path,
+                                           reason: "missing: the run's prompts list similar-item hints, which are read from it")
+        }
+        if checkpoint.state.completedPhases.contains(.sequentialModel) && checkpoint.collaborative == nil {
+            throw IDGenRecError.invalidRun(path: checkpointURL.appendingPathComponent(CollaborativeTokens.fileName).path,
+                                           reason: "missing: the run trained collaborative tokens, which prompts read from it")
         }
         let design = try configuration.ids.recipe.openDesign(SavedDesign(checkpoint: checkpointURL, tokenizer: checkpoint.tokenizer,
                                                                          training: configuration, ids: checkpoint.ids))

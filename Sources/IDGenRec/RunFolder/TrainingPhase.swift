@@ -5,6 +5,9 @@
 public enum TrainingPhase: Hashable, Sendable, CustomStringConvertible, Codable {
     /// The run's beginning: the IDs a design assigns before anything is trained (logged, never run).
     case start
+    /// A sequential recommender (SASRec) learns the interactions; its item embeddings become the prompts'
+    /// collaborative tokens.
+    case sequentialModel
     /// The generator learns to write salient words of each item's text; the catalogue's IDs are then generated.
     case warmStart
     /// IDs fixed, the recommender learns history → next ID.
@@ -16,6 +19,7 @@ public enum TrainingPhase: Hashable, Sendable, CustomStringConvertible, Codable 
     public var description: String {
         switch self {
         case .start: return "start"
+        case .sequentialModel: return "sasrec"
         case .warmStart: return "warm-start"
         case .recommender(let round): return "recommender-\(round)"
         case .ids(let round): return "ids-\(round)"
@@ -26,6 +30,7 @@ public enum TrainingPhase: Hashable, Sendable, CustomStringConvertible, Codable 
     public init?(name: String) {
         switch name {
         case "start": self = .start
+        case "sasrec": self = .sequentialModel
         case "warm-start": self = .warmStart
         default:
             guard let dash = name.lastIndex(of: "-"), let round = Int(name[name.index(after: dash)...]), round >= 1 else { return nil }

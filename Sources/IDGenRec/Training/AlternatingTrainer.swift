@@ -31,15 +31,38 @@ public final class AlternatingTrainer: TrainingContext {
     public var recommender: Recommender {
         let recommender = Recommender(model: checkpoint.recommender, tokenizer: checkpoint.tokenizer, settings: configuration.recommenderSettings)
         recommender.itemTexts = recommenderItemTexts
+        recommender.hints = similarItemHints
+        recommender.collaborative = checkpoint.collaborative
         return recommender
+    }
+
+    /// Where prompts' hints come from: the counts made when the run started and the catalogue's texts (nil when
+    /// prompts list none).
+    private lazy var similarItemHints: SimilarItemHints? = {
+        let settings = configuration.recommenderSettings
+        guard settings.listsHints else { return nil }
+        return SimilarItemHints(transitions: checkpoint.transitions ?? ItemTransitions(numberOfItems: checkpoint.items.count),
+                                count: settings.similarItemHints,
+                                textNeighbours: SimilarItemHints.textNeighbours(of: checkpoint.items, count: settings.textHints),
+                                textCount: settings.textHints)
+    }()
+
+    /// A training sample's hints: with ``TrainingConfiguration/HintCounting/leaveUserOut``, the rows read lose the
+    /// transitions of the sample's own user (its answer is a hint only where other users made the same step).
+    public func hints(ofTrainingSample sample: LeaveOneOutSplit.Sample) -> [Int32] {
+        let own = configuration.hintCounting == .leaveUserOut ? split.trainingSequence(ofUser: Int(sample.user)) : nil
+        return similarItemHints?.hints(history: split.history(of: sample), leavingOut: own) ?? []
     }
 
     private var checkpoint: Checkpoint
     private lazy var recommenderItemTexts: [[Int32]] = configuration.recommenderSettings.itemTextTokens(itemTexts, tokenizer: checkpoint.tokenizer)
     private var phaseStart = Date()
 
-    /// The phases of this run, in order, as its ID design lists them.
-    public var phases: [TrainingPhase] { design.phases(rounds: configuration.rounds) }
+    /// The phases of this run, in order: the sequential model first where prompts carry collaborative tokens, then
+    /// the ID design's.
+    public var phases: [TrainingPhase] {
+        (configuration.recommenderSettings.collaborativeTokens ? [.sequentialModel] : []) + design.phases(rounds: configuration.rounds)
+    }
 
     /// A new run: fresh models from the configuration's seed, the catalogue's texts rendered as the configuration's
     /// `textRendering` says, the ID design made from the configuration's `ids` section — or `design`, made by the caller
@@ -63,8 +86,10 @@ public final class AlternatingTrainer: TrainingContext {
         let recommender = try T5Model(configuration: configuration.recommender.configuration(vocabularySize: tokenizer.vocabularySize,
                                                                                              eosTokenID: tokenizer.eosID, padTokenID: tokenizer.padID),
                                       seed: configuration.seed &+ 12)
+        // Hints are counted on the training sequences once, and kept with the run: serving reads the same counts.
+        let transitions = configuration.recommenderSettings.similarItemHints > 0 ? ItemTransitions(split: split) : nil
         checkpoint = Checkpoint(state: TrainingState(), tokenizer: tokenizer, recommender: recommender, designModels: design.models,
-                                ids: first.dictionary, items: catalogue.items)
+                                ids: first.dictionary, items: catalogue.items, transitions: transitions)
         self.design = design
         itemTexts = texts
         try FileManager.default.createDirectory(at: run.url, withIntermediateDirectories: true)
@@ -103,13 +128,36 @@ public final class AlternatingTrainer: TrainingContext {
     public func train() throws {
         for phase in phases where !checkpoint.state.completedPhases.contains(phase) {
             phaseStart = Date()
-            if case .recommender = phase { try recommenderPhase(phase) } else { try design.run(phase, in: self) }
+            switch phase {
+            case .recommender: try recommenderPhase(phase)
+            case .sequentialModel: try sequentialModelPhase(phase)
+            default: try design.run(phase, in: self)
+            }
             checkpoint.state.completedPhases.append(phase)
             checkpoint.state.epochsInPhase = 0
             checkpoint.state.stepsInPhase = 0
             checkpoint.optimizerState = nil
             try save()
         }
+    }
+
+    // MARK: The sequential model's phase
+
+    /// SASRec learns the training sequences (early stopping on its own seeded validation sample); its item embeddings,
+    /// frozen, and a fresh projector become the prompts' collaborative tokens.
+    private func sequentialModelPhase(_ phase: TrainingPhase) throws {
+        let settings = configuration.sequentialModel ?? SASRec.Settings()
+        let model = try SASRec(items: split.dataset.numberOfItems, settings: settings)
+        observer(.phaseStarted(name: "\(phase): SASRec, up to \(settings.epochs) epochs", steps: 0))
+        let summary = try model.train(on: split) { line in self.observer(.message("\(phase): \(line)")) }
+        let table = model.itemEmbedding.weight, width = settings.width
+        let embeddings = Tensor(shape: [model.items, width], scalars: Array(table.scalars[width...]))   // row 0 is padding
+        checkpoint.collaborative = CollaborativeTokens(itemEmbeddings: embeddings, modelWidth: checkpoint.recommender.configuration.modelWidth,
+                                                       seed: configuration.seed &+ 14)
+        var metrics = ["epochs": Double(summary.epochs), "kept_epoch": Double(summary.keptEpoch)]
+        if let ndcg = summary.validationNDCG { metrics["ndcg@10"] = ndcg }
+        run.log(RunEvent(phase: phase, .validation(metrics: metrics, loss: nil, matrixPrecision: MatrixProducts.precision.rawValue)))
+        observer(.phaseFinished(name: phase.description, summary: metrics))
     }
 
     // MARK: The recommender phase
@@ -121,15 +169,17 @@ public final class AlternatingTrainer: TrainingContext {
         let tokenizer = checkpoint.tokenizer, relabelShare = configuration.tokenRelabelling, seed = configuration.seed
         let relabelling = TokenRelabelling(kept: Set([tokenizer.padID, tokenizer.eosID, tokenizer.unknownID] + recommender.separator),
                                            vocabularySize: Int32(model.vocabularySize))
+        // Each sample's hints depend on the counts alone, not on IDs or weights: listed once for the phase.
+        let hints = recommender.settings.listsHints ? samples.map(hints(ofTrainingSample:)) : []
         try train(model, in: phase, epochs: configuration.recommenderEpochs, samples: samples.count,
                   batchSize: configuration.batchSize, learningRate: configuration.recommenderLearningRate,
-                  length: { split.history(of: samples[$0]).count }) { batch in
-            var sources = batch.map { recommender.source(history: split.history(of: samples[$0]), ids: ids) }
+                  length: { split.history(of: samples[$0]).count }, alsoTraining: recommender.collaborative?.parameters ?? []) { batch in
+            var sources = batch.map { recommender.source(history: split.history(of: samples[$0]), ids: ids, hints: hints.isEmpty ? [] : hints[$0]) }
             var targets = batch.map { recommender.target(item: split.target(of: samples[$0]), ids: ids) }
             if relabelShare > 0 {
                 relabelling.apply(sources: &sources, targets: &targets, share: relabelShare, seed: seed &+ UInt64(phaseIndex), batch: batch)
             }
-            return model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID)).loss
+            return model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID), extraRows: recommender.extraInputRows()).loss
         }
         let loss = validationLoss()
         let metrics = try validate()
@@ -151,7 +201,9 @@ public final class AlternatingTrainer: TrainingContext {
             let sources = batch.map { recommender.source(history: split.history(of: $0), ids: ids) }
             let targets = batch.map { recommender.target(item: split.target(of: $0), ids: ids) }
             let batchTokens = targets.reduce(0) { $0 + $1.count }
-            let loss = withoutGradient { model.withDropout(false) { model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID)).loss.item } }
+            let loss = withoutGradient { model.withDropout(false) {
+                model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID), extraRows: recommender.extraInputRows()).loss.item
+            } }
             total += Double(loss) * Double(batchTokens)
             tokens += batchTokens
         }
@@ -163,15 +215,17 @@ public final class AlternatingTrainer: TrainingContext {
     /// The phase's position in the run: with the seed, it seeds each epoch's shuffling and dropout.
     private func index(of phase: TrainingPhase) -> Int { phases.firstIndex(of: phase) ?? phases.count }
 
-    /// Trains `model` for the phase's remaining epochs with AdamW and a linear schedule, checkpointing after each.
+    /// Trains `model` (and `alsoTraining`, parameters outside it that its loss reaches) for the phase's remaining
+    /// epochs with AdamW and a linear schedule, checkpointing after each.
     public func train(_ model: T5Model, in phase: TrainingPhase, epochs count: Int, samples: Int, batchSize: Int, learningRate: Float,
-                      length: (Int) -> Int, loss: ([Int]) throws -> Tensor) throws {
+                      length: (Int) -> Int, alsoTraining extra: [Tensor], loss: ([Int]) throws -> Tensor) throws {
+        let parameters = model.parameters + extra
         let phaseIndex = index(of: phase)
         guard count > 0, samples > 0 else { return }
         let stepsPerEpoch = (samples + batchSize - 1) / batchSize
         let schedule = LinearSchedule(peakLearningRate: learningRate, warmupSteps: Int(Float(stepsPerEpoch * count) * configuration.warmupFraction),
                                       totalSteps: stepsPerEpoch * count)
-        let optimizer = AdamW(parameters: model.parameters, learningRate: learningRate, epsilon: configuration.adamEpsilon,
+        let optimizer = AdamW(parameters: parameters, learningRate: learningRate, epsilon: configuration.adamEpsilon,
                               weightDecay: configuration.weightDecay)
         if let saved = checkpoint.optimizerState, checkpoint.state.epochsInPhase > 0 {
             try optimizer.restore(step: saved.step, tensors: saved.tensors)
@@ -189,10 +243,10 @@ public final class AlternatingTrainer: TrainingContext {
             let logEvery = max(1, batches.count / 40)
             var windowLoss: Float = 0, windowSteps = 0
             for (index, batch) in batches.enumerated() {
-                model.zeroGradients()
+                parameters.forEach { $0.zeroGradient() }
                 let value = try loss(batch)
                 value.backward()
-                clipGradientNorm(model.parameters, maxNorm: configuration.gradientClip)
+                clipGradientNorm(parameters, maxNorm: configuration.gradientClip)
                 optimizer.learningRate = schedule.learningRate(at: step)
                 optimizer.update()
                 step += 1

@@ -16,7 +16,8 @@ struct TokenRelabelling {
     func apply(source: [Int32], target: [Int32], random: RandomSource) -> (source: [Int32], target: [Int32]) {
         var mapping: [Int32: Int32] = [:], used = kept
         func relabel(_ token: Int32) -> Int32 {
-            if kept.contains(token) { return token }
+            // Soft tokens (ids past the vocabulary) name items' rows, not words: they keep their meaning.
+            if kept.contains(token) || token >= vocabularySize { return token }
             if let mapped = mapping[token] { return mapped }
             var candidate: Int32
             repeat { candidate = Int32(random.next() % UInt64(vocabularySize)) } while used.contains(candidate)

@@ -105,6 +105,20 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Share of recommender training samples whose tokens are replaced by random ones, consistently within the sample
     /// (see `TokenRelabelling`): teaches copying from the history, for models that serve unseen catalogues.
     public var tokenRelabelling: Float = 0
+    /// The sequential recommender whose item embeddings become collaborative tokens
+    /// (`recommenderSettings.collaborativeTokens`); nil: SASRec's defaults.
+    public var sequentialModel: SASRec.Settings?
+    /// How a training sample's similar-item hints are counted (`recommenderSettings.similarItemHints`).
+    public var hintCounting = HintCounting.leaveUserOut
+
+    public enum HintCounting: String, Codable, Sendable {
+        /// Without the sample's own user's transitions: its answer is among its hints only where other users made
+        /// the same step, as at validation and test time.
+        case leaveUserOut = "leave-user-out"
+        /// Every training transition, the sample's own answer included: a leak (the model learns to trust hints
+        /// that are right far more often than they will be), kept only to measure it.
+        case naive
+    }
 
     public var recommenderLearningRate: Float = 1e-3
     public var batchSize = 64
@@ -130,6 +144,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         func take<T: Decodable>(_ key: CodingKeys, _ target: inout T) throws { try c.take(key, &target) }
         try take(.recommender, &recommender); try take(.recommenderSettings, &recommenderSettings)
         try take(.rounds, &rounds); try take(.recommenderEpochs, &recommenderEpochs); try take(.tokenRelabelling, &tokenRelabelling)
+        try take(.hintCounting, &hintCounting); try take(.sequentialModel, &sequentialModel)
         try take(.recommenderLearningRate, &recommenderLearningRate)
         try take(.batchSize, &batchSize); try take(.weightDecay, &weightDecay)
         try take(.adamEpsilon, &adamEpsilon); try take(.warmupFraction, &warmupFraction); try take(.gradientClip, &gradientClip)
@@ -182,6 +197,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check((8...4096).contains(recommenderSettings.maximumSourceTokens), "recommenderSettings.maximumSourceTokens", "in 8...4096")
         try check(recommenderSettings.lengthPenalty.isFinite && abs(recommenderSettings.lengthPenalty) <= 10,
                   "recommenderSettings.lengthPenalty", "in -10...10")
+        try check((0...20).contains(recommenderSettings.similarItemHints), "recommenderSettings.similarItemHints", "in 0...20")
+        try check((0...20).contains(recommenderSettings.textHints), "recommenderSettings.textHints", "in 0...20")
+        try check(!recommenderSettings.collaborativeTokens || !(ids.recipe is LearnedIDs), "recommenderSettings.collaborativeTokens",
+                  "false with learned IDs (their ID phase feeds soft IDs in the prompt's place): use title-word or fixed IDs")
+        try sequentialModel?.validate()
         try check((0...256).contains(recommenderSettings.lastItemTextTokens), "recommenderSettings.lastItemTextTokens", "in 0...256")
         try check(recommenderEpochs >= 0 && recommenderEpochs <= 10_000, "recommenderEpochs", "in 0...10,000")
         try check(batchSize >= 1 && batchSize <= 65536, "batchSize", "in 1...65536")
@@ -216,7 +236,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case ids, textRendering, recommender, recommenderSettings, rounds, recommenderEpochs, tokenRelabelling
+        case ids, textRendering, recommender, recommenderSettings, rounds, recommenderEpochs, tokenRelabelling, hintCounting, sequentialModel
         case recommenderLearningRate, batchSize, weightDecay, adamEpsilon, warmupFraction, gradientClip
         case evaluationBeams, validationUsers, seed
     }
