@@ -60,6 +60,12 @@ final class CollaborativeTokensTests: XCTestCase {
         // Another catalogue's items map to the rows of the same items; one the model never saw has no token.
         recommender.collaborativeRows = [9, -1]
         XCTAssertEqual(recommender.source(history: [0, 1], ids: ids), ids.tokenIDs[0] + [v + 9] + separator + ids.tokenIDs[1] + [eos])
+        // A training batch projects only the items it reads, renumbered in order of first reading.
+        var batch: [[Int32]] = [[5, v + 9, 6, v + 4], [v + 9, 7]]
+        let batchRows = try XCTUnwrap(recommender.extraInputRows(renumbering: &batch))
+        XCTAssertEqual(batch, [[5, v, 6, v + 1], [v, 7]])
+        let all = try XCTUnwrap(recommender.extraInputRows()).scalars
+        XCTAssertEqual(batchRows.scalars, Array(all[(9 * 8)..<(10 * 8)] + all[(4 * 8)..<(5 * 8)]))
         // The decoder reads soft tokens as extra rows, and refuses ids past them.
         let rows = try XCTUnwrap(recommender.extraInputRows())
         XCTAssertEqual(rows.shape, [40, 8])

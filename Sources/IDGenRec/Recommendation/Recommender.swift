@@ -160,11 +160,29 @@ public final class Recommender {
         return [Int32(model.vocabularySize) + row]
     }
 
-    /// The rows the prompts' soft tokens name (``T5Model/encode(inputIDs:attentionMask:batchSize:extraRows:)``);
-    /// nil when prompts carry none. Differentiable: training calls it once per step.
+    /// The rows the prompts' soft tokens name (``T5Model/encode(inputIDs:attentionMask:batchSize:extraRows:)``): every
+    /// item's, as decoding reads them; nil when prompts carry none.
     public func extraInputRows() -> Tensor? {
         guard settings.collaborativeTokens, let collaborative else { return nil }
         return collaborative.rows()
+    }
+
+    /// The rows of the soft tokens `sources` read, and those tokens renumbered to them (the first item read is
+    /// row 0): a training step projects the few items its batch reads, not the catalogue. Differentiable.
+    public func extraInputRows(renumbering sources: inout [[Int32]]) -> Tensor? {
+        guard settings.collaborativeTokens, let collaborative else { return nil }
+        let vocabulary = Int32(model.vocabularySize)
+        var rowOfItem: [Int32: Int32] = [:], items: [Int32] = []
+        for row in sources.indices {
+            for position in sources[row].indices where sources[row][position] >= vocabulary {
+                let item = sources[row][position] - vocabulary
+                let local = rowOfItem[item] ?? Int32(items.count)
+                if local == Int32(items.count) { rowOfItem[item] = local; items.append(item) }
+                sources[row][position] = vocabulary + local
+            }
+        }
+        guard !items.isEmpty else { return nil }
+        return collaborative.project(collaborative.itemEmbeddings.gatherRows(items, shape: [items.count]))
     }
 
     /// The training target for an item: its ID's tokens, then eos.

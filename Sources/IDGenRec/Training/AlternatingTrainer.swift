@@ -179,7 +179,8 @@ public final class AlternatingTrainer: TrainingContext {
             if relabelShare > 0 {
                 relabelling.apply(sources: &sources, targets: &targets, share: relabelShare, seed: seed &+ UInt64(phaseIndex), batch: batch)
             }
-            return model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID), extraRows: recommender.extraInputRows()).loss
+            let softRows = recommender.extraInputRows(renumbering: &sources)
+            return model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID), extraRows: softRows).loss
         }
         let loss = validationLoss()
         let metrics = try validate()
@@ -198,11 +199,12 @@ public final class AlternatingTrainer: TrainingContext {
         var total: Double = 0, tokens = 0
         for start in Swift.stride(from: 0, to: samples.count, by: configuration.batchSize) {
             let batch = samples[start..<min(samples.count, start + configuration.batchSize)]
-            let sources = batch.map { recommender.source(history: split.history(of: $0), ids: ids) }
+            var sources = batch.map { recommender.source(history: split.history(of: $0), ids: ids) }
             let targets = batch.map { recommender.target(item: split.target(of: $0), ids: ids) }
             let batchTokens = targets.reduce(0) { $0 + $1.count }
             let loss = withoutGradient { model.withDropout(false) {
-                model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID), extraRows: recommender.extraInputRows()).loss.item
+                let softRows = recommender.extraInputRows(renumbering: &sources)
+                return model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID), extraRows: softRows).loss.item
             } }
             total += Double(loss) * Double(batchTokens)
             tokens += batchTokens
