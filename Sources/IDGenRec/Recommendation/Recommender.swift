@@ -7,9 +7,10 @@ import Tokenization
 /// The recommender: a T5 that reads a user's history as textual IDs and writes the next item's ID.
 ///
 /// The prompt is the history's IDs, oldest first, joined by ` ; ` — no user ID and no template words, which
-/// would only lengthen every input — then, where the settings ask for them, `similar:` and the IDs of the items
-/// that most often followed the last ones (``SimilarItemHints``). Recommendation is beam search constrained to
-/// the catalogue's trie.
+/// would only lengthen every input. Where the settings ask for them, each ID is followed by the item's collaborative
+/// soft token (``CollaborativeTokens``), and the history by `similar:` and the IDs of the items that most often
+/// followed the last ones or read most like the last (``SimilarItemHints``). Recommendation is beam search
+/// constrained to the catalogue's trie.
 public final class Recommender {
     public let model: T5Model
     /// Tokens between two IDs of the history (`;`).
