@@ -44,14 +44,9 @@ final class CollaborativeTokensTests: XCTestCase {
     }
 
     func testPromptsCarryEachItemsSoftTokenAfterItsID() throws {
-        let split = try EndToEndTests.cyclicSplit(users: 10)
-        let tokenizer = try EndToEndTests.tokenizer(for: split)
-        let ids = try TitleWords(tokenizer: tokenizer, minimumWords: 2).ids(for: split.dataset.catalogue, progress: nil).dictionary
-        let configuration = T5Configuration(vocabularySize: tokenizer.vocabularySize, modelWidth: 8, headWidth: 4, feedForwardWidth: 16,
-                                            encoderLayers: 1, heads: 2, dropoutRate: 0, eosTokenID: tokenizer.eosID, padTokenID: tokenizer.padID)
         var settings = Recommender.Settings()
         settings.collaborativeTokens = true
-        let recommender = Recommender(model: try T5Model(configuration: configuration, seed: 1), tokenizer: tokenizer, settings: settings)
+        let (_, tokenizer, ids, recommender) = try RecommenderPromptTests.tinyRecommender(settings: settings)
         let v = Int32(tokenizer.vocabularySize), separator = recommender.separator, eos = tokenizer.eosID
         XCTAssertEqual(recommender.source(history: [4, 9], ids: ids), ids.tokenIDs[4] + separator + ids.tokenIDs[9] + [eos], "no tokens without a model")
         recommender.collaborative = CollaborativeTokens(itemEmbeddings: .normal(shape: [40, 4], standardDeviation: 1, random: RandomSource(seed: 2)),

@@ -81,14 +81,9 @@ final class SimilarItemHintsTests: XCTestCase {
     }
 
     func testPromptListsHintsAfterTheHistoryWithinTheBudget() throws {
-        let split = try EndToEndTests.cyclicSplit(users: 10)
-        let tokenizer = try EndToEndTests.tokenizer(for: split)
-        let ids = try TitleWords(tokenizer: tokenizer, minimumWords: 2).ids(for: split.dataset.catalogue, progress: nil).dictionary
-        let configuration = T5Configuration(vocabularySize: tokenizer.vocabularySize, modelWidth: 8, headWidth: 4, feedForwardWidth: 16,
-                                            encoderLayers: 1, heads: 2, dropoutRate: 0, eosTokenID: tokenizer.eosID, padTokenID: tokenizer.padID)
         var settings = Recommender.Settings()
         settings.similarItemHints = 2
-        let recommender = Recommender(model: try T5Model(configuration: configuration, seed: 1), tokenizer: tokenizer, settings: settings)
+        let (_, tokenizer, ids, recommender) = try RecommenderPromptTests.tinyRecommender(settings: settings)
         XCTAssertFalse(recommender.hintMarker.isEmpty)
         XCTAssertFalse(recommender.hintMarker.contains(tokenizer.unknownID), "`similar:` is spelt in the vocabulary")
         let history: [Int32] = [4, 9, 2], eos = tokenizer.eosID, separator = recommender.separator

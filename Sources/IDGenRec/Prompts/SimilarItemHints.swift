@@ -30,7 +30,8 @@ public struct ItemTransitions: Sendable, Equatable {
         sumRows()
     }
 
-    /// Calls `visit(earlier, later, weight)` for each forward pair of `sequence` within `window` positions.
+    /// Calls `visit(earlier, later, weight)` for each forward pair of `sequence` within `window` positions (also how
+    /// ``CooccurrenceIndex`` counts).
     public static func forEachPair(in sequence: ArraySlice<Int32>, window: Int, _ visit: (Int32, Int32, Double) -> Void) {
         let items = Array(sequence)
         for (position, item) in items.enumerated() {
@@ -155,9 +156,9 @@ public struct SimilarItemHints: Sendable {
     /// training sample's user's training sequence); nil at validation, test and serving time, whose targets are in
     /// no count.
     public func hints(history: ArraySlice<Int32>, leavingOut own: ArraySlice<Int32>? = nil) -> [Int32] {
-        var listed = Set(history)
-        var hints = cooccurring(history: history, leavingOut: own).filter { listed.insert($0).inserted }.prefix(count).map { $0 }
+        var hints = cooccurring(history: history, leavingOut: own)   // already without history items, each once
         if textCount > 0, let last = history.last, textNeighbours.indices.contains(Int(last)) {
+            var listed = Set(history).union(hints)
             hints += textNeighbours[Int(last)].filter { listed.insert($0).inserted }.prefix(textCount)
         }
         return hints

@@ -54,9 +54,8 @@ public final class RunSession {
                                                  textCount: settings.textHints)
         }
         if recommender.collaborative != nil {
-            let ownIDs = ownCatalogue.items.map(\.id)
-            let rows = Dictionary(ownIDs.enumerated().map { ($0.element, Int32($0.offset)) }, uniquingKeysWith: { first, _ in first })
-            recommender.collaborativeRows = ownIDs == itemIDs ? nil : itemIDs.map { rows[$0] ?? -1 }
+            let own = ownCatalogue.items.lazy.map(\.id).elementsEqual(itemIDs)
+            recommender.collaborativeRows = own ? nil : itemIDs.map { ownCatalogue.index(of: $0).map(Int32.init) ?? -1 }
         }
         catalogueRead = itemIDs
     }

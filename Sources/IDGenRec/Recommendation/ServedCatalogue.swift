@@ -28,6 +28,9 @@ public struct ServedCatalogue: Sendable {
 
     public func contains(_ itemID: String) -> Bool { indexByItemID[itemID] != nil }
 
+    /// The catalogue index of an item id, nil for an id the catalogue does not have.
+    public func index(of itemID: String) -> Int? { indexByItemID[itemID] }
+
     /// The index of each item id; an id the catalogue lacks is an error naming it and the catalogue.
     public func itemIndices(_ itemIDs: [String]) throws -> [Int32] {
         try itemIDs.map { id in

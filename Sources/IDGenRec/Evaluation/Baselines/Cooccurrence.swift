@@ -23,14 +23,9 @@ public struct CooccurrenceIndex: Sendable {
     public init(split: LeaveOneOutSplit, window: Int = 3, direction: Direction = .both) {
         var counts = [[Int32: Double]](repeating: [:], count: split.dataset.numberOfItems)
         for user in 0..<split.dataset.numberOfUsers {
-            let sequence = Array(split.trainingSequence(ofUser: user))
-            for (position, item) in sequence.enumerated() {
-                for distance in 1...max(window, 1) where position + distance < sequence.count {
-                    let other = sequence[position + distance]
-                    guard other != item else { continue }
-                    counts[Int(item)][other, default: 0] += 1 / Double(distance)
-                    if direction == .both { counts[Int(other)][item, default: 0] += 1 / Double(distance) }
-                }
+            ItemTransitions.forEachPair(in: split.trainingSequence(ofUser: user), window: window) { item, other, weight in
+                counts[Int(item)][other, default: 0] += weight
+                if direction == .both { counts[Int(other)][item, default: 0] += weight }
             }
         }
         rows = counts.map { row in
