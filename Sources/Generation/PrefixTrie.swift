@@ -143,3 +143,32 @@ public struct PrefixTrie<Element: Comparable & Hashable & Sendable>: Sendable {
         }
     }
 }
+
+extension PrefixTrie {
+    /// Where the sequences below each node sit in the trie's sorted order (depth first, a node's own sequence before
+    /// its children's, children by element): one contiguous run per node, so that a sum over the sequences below a
+    /// node is the difference of two prefix sums.
+    public struct SortedSpans: Sendable {
+        fileprivate let lower: [Int32], upper: [Int32]
+
+        /// The positions, in sorted order, of the sequences through `node`.
+        public func span(of node: Node) -> Range<Int> { Int(lower[Int(node.index)])..<Int(upper[Int(node.index)]) }
+    }
+
+    /// Every node's ``SortedSpans/span(of:)``; an inserted sequence's position is the lower bound of its node's.
+    public func sortedSpans() -> SortedSpans {
+        var lower = [Int32](repeating: 0, count: nodeCount), upper = lower
+        var next: Int32 = 0
+        // Iterative depth-first walk: (node, whether its children are done).
+        var stack: [(node: Int32, closing: Bool)] = [(0, false)]
+        while let (node, closing) = stack.popLast() {
+            if closing { upper[Int(node)] = next; continue }
+            lower[Int(node)] = next
+            if terminal[Int(node)] { next += 1 }
+            stack.append((node, true))
+            for child in childNodes[Int(node)].reversed() { stack.append((child, false)) }
+        }
+        return SortedSpans(lower: lower, upper: upper)
+    }
+}
+

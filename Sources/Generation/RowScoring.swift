@@ -146,7 +146,7 @@ enum RowScoring {
                     throw .tokenOutOfVocabulary(token: token, vocabularySize: vocabularySize)
                 }
                 if token == banned { continue }
-                selection.offer(rowLogits[Int(token)] + constraint.bonus(input: request.input, token: token), token: token)
+                selection.offer(rowLogits[Int(token)] + constraint.bonus(input: request.input, prefix: request.prefix, token: token), token: token)
             }
         }
         output.counts[row] = selection.count

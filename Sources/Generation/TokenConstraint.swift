@@ -1,3 +1,5 @@
+import Foundation
+
 /// Restricts which tokens decoding may choose next, like transformers' `prefix_allowed_tokens_fn`.
 ///
 /// Algorithms call it for every row at every step, from several threads at once, so it must be cheap and
@@ -7,13 +9,13 @@ public protocol TokenConstraint: Sendable {
     /// The tokens allowed after `prefix`, the row's tokens so far, decoder start token first, for input number
     /// `input` of the batch. Returning no token at all is an error, as in transformers.
     func allowedTokens(input: Int, prefix: [Int32]) -> ArraySlice<Int32>
-    /// Added to an allowed token's log-probability for input number `input` (0 unless a constraint says otherwise):
-    /// a prior the search ranks and sums with the model's own.
-    func bonus(input: Int, token: Int32) -> Float
+    /// Added to the log-probability of `token`, allowed after `prefix`, for input number `input` (0 unless a
+    /// constraint says otherwise): a prior the search ranks and sums with the model's own.
+    func bonus(input: Int, prefix: [Int32], token: Int32) -> Float
 }
 
 extension TokenConstraint {
-    public func bonus(input: Int, token: Int32) -> Float { 0 }
+    public func bonus(input: Int, prefix: [Int32], token: Int32) -> Float { 0 }
 }
 
 /// Another constraint's allowed tokens, with a bonus per input for some tokens: e.g. a recommender's preference for
@@ -30,8 +32,47 @@ public struct TokenBonusConstraint<Base: TokenConstraint>: TokenConstraint {
 
     public func allowedTokens(input: Int, prefix: [Int32]) -> ArraySlice<Int32> { base.allowedTokens(input: input, prefix: prefix) }
 
-    public func bonus(input: Int, token: Int32) -> Float {
-        input < bonuses.count ? bonuses[input][token] ?? 0 : 0
+    public func bonus(input: Int, prefix: [Int32], token: Int32) -> Float {
+        base.bonus(input: input, prefix: prefix, token: token) + (input < bonuses.count ? bonuses[input][token] ?? 0 : 0)
+    }
+}
+
+/// Another constraint's allowed tokens, with a prior over the trie's whole sequences spread over their tokens: per
+/// input, a probability for each sequence (e.g. another model's distribution over a catalogue's items), given to
+/// each token as `weight · log(P(prefix + token) / P(prefix))`, where P(prefix) is the mass of the sequences below
+/// the prefix. Summed along a sequence the bonuses are `weight · log P(sequence)`: the search ranks the product of
+/// the two models' probabilities (shallow fusion), and the prior steers every step, not only the finished beams.
+public struct SequencePriorConstraint<Base: TokenConstraint>: TokenConstraint {
+    public let base: Base
+    public let trie: PrefixTrie<Int32>
+    public let weight: Float
+    private let spans: PrefixTrie<Int32>.SortedSpans
+    /// Per input: running sums of the sequences' probabilities in the trie's sorted order (one more than the
+    /// sequences, the first 0).
+    private let cumulative: [[Double]]
+
+    /// `probabilities[i][k]`: input i's probability of the trie's k-th sequence in sorted order
+    /// (``PrefixTrie/sortedSpans()``); each input's list as long as the trie's sequences.
+    public init(base: Base, trie: PrefixTrie<Int32>, spans: PrefixTrie<Int32>.SortedSpans, probabilities: [[Float]], weight: Float) {
+        precondition(probabilities.allSatisfy { $0.count == trie.count }, "one probability per sequence of the trie")
+        self.base = base; self.trie = trie; self.spans = spans; self.weight = weight
+        cumulative = probabilities.map { row in
+            var sums = [Double](repeating: 0, count: row.count + 1)
+            for (k, p) in row.enumerated() { sums[k + 1] = sums[k] + Double(max(p, 0)) }
+            return sums
+        }
+    }
+
+    public func allowedTokens(input: Int, prefix: [Int32]) -> ArraySlice<Int32> { base.allowedTokens(input: input, prefix: prefix) }
+
+    public func bonus(input: Int, prefix: [Int32], token: Int32) -> Float {
+        let own = base.bonus(input: input, prefix: prefix, token: token)
+        guard input < cumulative.count, let node = trie.node(for: prefix), let child = trie.child(of: node, token) else { return own }
+        let sums = cumulative[input]
+        func mass(_ span: Range<Int>) -> Double { sums[span.upperBound] - sums[span.lowerBound] }
+        let above = mass(spans.span(of: node)), below = mass(spans.span(of: child))
+        // A branch the prior gives nothing (underflow) gets a large finite penalty, not -inf.
+        return own + weight * Float(Foundation.log(max(below, 1e-30) / max(above, 1e-30)))
     }
 }
 

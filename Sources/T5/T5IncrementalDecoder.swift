@@ -20,12 +20,16 @@ public final class T5IncrementalDecoder {
     private var selfKeys: [[Float]], selfValues: [[Float]]     // per layer (rows, capacity, HD)
     private var capacity = 0
     private let width: Int
+    /// The learned copy gate, where decoding mixes copying from the input with generating (``T5CopyGate``).
+    public let copyGate: T5CopyGate?
+    private let copySource: (states: [Float], ids: [Int32], copyable: [Bool])?   // (U, S, D), (U·S), (U·S)
     // Generation never trains: dropout stays off whatever the model's mode.
     private let noDropout = Dropout(rate: 0, random: RandomSource(seed: 0))
 
     /// Encodes `inputs` (unpadded token ids) and prepares `rowsPerInput` rows for each. `extraRows` (R, D): soft
     /// tokens that input ids from the vocabulary's size up name (``T5Model/encode(inputIDs:attentionMask:batchSize:extraRows:)``).
-    public init(model: T5Model, inputs: [[Int32]], rowsPerInput: Int, extraRows: Tensor? = nil) throws {
+    /// With `copyGate`, each step's scores are the gate's mixture of generating and copying from the input.
+    public init(model: T5Model, inputs: [[Int32]], rowsPerInput: Int, extraRows: Tensor? = nil, copyGate: T5CopyGate? = nil) throws {
         let c = model.configuration
         guard !inputs.isEmpty else { throw T5Error.invalidInput("no inputs to decode") }
         guard rowsPerInput >= 1 else { throw T5Error.invalidInput("rows per input must be at least 1, got \(rowsPerInput)") }
@@ -56,13 +60,17 @@ public final class T5IncrementalDecoder {
         }
         sourceMask = mask
         rowInput = inputs.indices.flatMap { [Int](repeating: $0, count: rowsPerInput) }
-        let (keys, values): ([[Float]], [[Float]]) = withoutGradient { model.withDropout(false) {
+        let (keys, values, states): ([[Float]], [[Float]], Tensor) = withoutGradient { model.withDropout(false) {
             let states = model.encode(inputIDs: ids, attentionMask: mask, batchSize: inputs.count, extraRows: extraRows)   // (U, S, D)
             let layers = model.decoder.blocks.map { $0.crossAttention! }
-            return (layers.map { $0.k(states).scalars }, layers.map { $0.v(states).scalars })
+            return (layers.map { $0.k(states).scalars }, layers.map { $0.v(states).scalars }, states)
         } }
         crossKeys = keys
         crossValues = values
+        self.copyGate = copyGate
+        copySource = copyGate.map { _ in
+            (states.scalars, ids, T5CopyGate.copyable(inputIDs: ids, attentionMask: mask, vocabularySize: c.vocabularySize))
+        }
         selfKeys = Array(repeating: [], count: model.decoder.blocks.count)
         selfValues = selfKeys
     }
@@ -79,7 +87,7 @@ public final class T5IncrementalDecoder {
         }
         reserve(length + 1)
         let position = length
-        let logits: Tensor = withoutGradient {
+        let logits: [Float] = withoutGradient {
             let blocks = model.decoder.blocks
             let bias = blocks[0].selfAttention.positionBias(queryLength: 1, keyLength: position + 1, queryOffset: position)  // (H, 1, t+1)
             var x = model.shared(tokens, shape: [rows, 1])                                                                    // (R, 1, D)
@@ -104,11 +112,18 @@ public final class T5IncrementalDecoder {
                 x = x + cross.o(crossContext)
                 x = x + block.feedForward(block.feedForwardNorm(x), dropout: noDropout)
             }
-            let states = model.decoder.finalLayerNorm(x)
-            return OpProfile.measure("search: vocabulary projection") { model.logits(decoderStates: states) }            // (R, 1, V)
+            let states = model.decoder.finalLayerNorm(x)                                                                     // (R, 1, D)
+            var logits = OpProfile.measure("search: vocabulary projection") { model.logits(decoderStates: states).scalars }  // (R, 1, V)
+            if let copyGate, let copySource {
+                OpProfile.measure("search: copy gate") {
+                    copyGate.mix(logits: &logits, vocabularySize: c.vocabularySize, decoderStates: states, encoderStates: copySource.states,
+                                 sourceLength: sourceLength, sourceIDs: copySource.ids, copyable: copySource.copyable, rowInput: rowInput)
+                }
+            }
+            return logits
         }
         length += 1
-        return logits.scalars
+        return logits
     }
 
     /// Keeps the rows at `indices`, in that order (beam reordering, or dropping finished inputs).

@@ -320,6 +320,10 @@ final class HostileInputTests: XCTestCase {
         Case("train into an existing run", "--resume", { f in ["train", "--data", f.data, "--out", f.run, "--tokenizer", f.vocabulary] }),
         Case("resume where there is no run", "no checkpoint", { f in ["train", "--data", f.data, "--out", f.path("none"), "--resume"] }),
         Case("zero threads", "threads", { f in ["evaluate", "--model", f.run, "--data", f.data, "--threads", "0"] }),
+        Case("sequential fusion out of range", "--sequential-fusion", { f in ["evaluate", "--model", f.run, "--data", f.data, "--sequential-fusion", "-1"] }),
+        Case("sequential fusion without a sequential model", "sequential model", { f in
+            ["evaluate", "--model", f.run, "--data", f.data, "--sequential-fusion", "1"]
+        }),
     ]
 
     nonisolated(unsafe) static var fixture: Fixture?

@@ -67,12 +67,45 @@ final class TokenBonusTests: XCTestCase {
         // Favour, for the first input only, the token its search ranked last.
         let last = try XCTUnwrap(before[0].last?.tokens[1])
         let bonused = TokenBonusConstraint(base: plain, bonuses: [[last: 100], [:]])
-        XCTAssertEqual(bonused.bonus(input: 0, token: last), 100)
-        XCTAssertEqual(bonused.bonus(input: 1, token: last), 0)
-        XCTAssertEqual(bonused.bonus(input: 5, token: last), 0)
+        XCTAssertEqual(bonused.bonus(input: 0, prefix: [], token: last), 100)
+        XCTAssertEqual(bonused.bonus(input: 1, prefix: [], token: last), 0)
+        XCTAssertEqual(bonused.bonus(input: 5, prefix: [], token: last), 0)
         let after = try model.generate(inputs: inputs, configuration: configuration, constraint: bonused)
         XCTAssertEqual(after[0].first?.tokens[1], last)
         XCTAssertEqual(after[0].first?.score ?? 0, (before[0].last?.score ?? 0) + 100, accuracy: 1e-3)
         XCTAssertEqual(after[1].map(\.tokens), before[1].map(\.tokens))
+    }
+}
+
+/// A prior over whole sequences, spread over their tokens, sums along each sequence to its log-probability and
+/// reorders the search as that prior says.
+final class SequencePriorTests: XCTestCase {
+    func testTheBonusesOfASequenceSumToItsLogProbability() throws {
+        // Sorted order (depth first, by token): [0 10 20 1], [0 10 21 1], [0 11 1].
+        let sequences: [[Int32]] = [[0, 11, 1], [0, 10, 21, 1], [0, 10, 20, 1]]
+        let trie = PrefixTrie(sequences)
+        let spans = trie.sortedSpans()
+        XCTAssertEqual(sequences.map { spans.span(of: trie.node(for: $0)!).lowerBound }, [2, 1, 0])
+        XCTAssertEqual(spans.span(of: trie.node(for: [0, 10])!), 0..<2)
+        let plain = PrefixTrieConstraint(trie: trie, endOfSequenceTokenID: 1)
+        let probabilities: [Float] = [0.2, 0.3, 0.5]
+        let prior = SequencePriorConstraint(base: plain, trie: trie, spans: spans, probabilities: [probabilities], weight: 2)
+        for sequence in sequences {
+            let total = (1..<sequence.count).reduce(Float(0)) { $0 + prior.bonus(input: 0, prefix: Array(sequence[..<$1]), token: sequence[$1]) }
+            let rank = spans.span(of: trie.node(for: sequence)!).lowerBound
+            XCTAssertEqual(total, 2 * log(probabilities[rank]), accuracy: 1e-5, "\(sequence)")
+        }
+        XCTAssertEqual(prior.bonus(input: 1, prefix: [0], token: 11), 0, "an input without a prior gets none")
+
+        // The search ranks the model's score plus the prior's: a strong prior puts its favourite first.
+        let model = MockModel(vocabularySize: 32)
+        let configuration = GenerationConfiguration(maxNewTokens: 4, numberOfBeams: 3, numberOfReturnSequences: 3, lengthPenalty: 0)
+        let before = try model.generate(inputs: [[3, 4]], configuration: configuration, constraint: plain)[0]
+        let favourite = try XCTUnwrap(before.last).tokens
+        var favoured = [Float](repeating: 0.001, count: 3)
+        favoured[spans.span(of: trie.node(for: favourite)!).lowerBound] = 0.998
+        let after = try model.generate(inputs: [[3, 4]], configuration: configuration,
+                                       constraint: SequencePriorConstraint(base: plain, trie: trie, spans: spans, probabilities: [favoured], weight: 10))[0]
+        XCTAssertEqual(after.first?.tokens, favourite)
     }
 }

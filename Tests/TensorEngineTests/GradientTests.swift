@@ -98,3 +98,23 @@ final class GradientTests: XCTestCase {
         }
     }
 }
+
+/// The ops of a learned gate's mixture: σ, log, and sums over the last dimension.
+final class GateOpGradientTests: XCTestCase {
+    func testSigmoidLogAndLastAxisSum() {
+        assertGradientsMatch([randomTensor([2, 5], seed: 41, scale: 2)]) { $0[0].sigmoid() }
+        let probabilities = Tensor(shape: [2, 3], scalars: [0.2, 0.5, 0.9, 1.4, 0.7, 0.35])
+        assertGradientsMatch([probabilities], epsilon: 1e-3) { $0[0].log() }
+        assertGradientsMatch([randomTensor([2, 3, 4], seed: 42)]) { $0[0].sumLastAxis() }
+    }
+
+    func testSigmoidAndLogStayFiniteAtTheExtremes() {
+        let gate = Tensor(shape: [4], scalars: [-200, -30, 0, 200]).sigmoid().scalars
+        XCTAssertEqual(gate[2], 0.5)
+        XCTAssertEqual(gate[0], 0); XCTAssertEqual(gate[3], 1)
+        XCTAssertGreaterThan(gate[1], 0, "σ(-30) is tiny, not 0")
+        let logarithm = Tensor(shape: [2], scalars: [0, 1]).log().scalars
+        XCTAssertTrue(logarithm[0].isFinite && logarithm[0] < -80, "log(0) reads as log of the smallest normal float")
+        XCTAssertEqual(logarithm[1], 0)
+    }
+}

@@ -25,6 +25,8 @@ public struct EvaluationJob {
         /// Overrides of the run's decoding settings (``Recommender/Settings``); `nil` keeps the run's.
         public var lengthPenalty: Float?
         public var copyBonus: Float?
+        /// The weight of the run's sequential model in decoding (``Recommender/Settings/sequentialFusion``); nil: the run's.
+        public var sequentialFusion: Float?
 
         public init(path: String, ids: IDChoice = .own, lengthPenalty: Float? = nil, copyBonus: Float? = nil) {
             self.path = path; self.ids = ids; self.lengthPenalty = lengthPenalty; self.copyBonus = copyBonus
@@ -162,6 +164,13 @@ public struct EvaluationJob {
         session.readCatalogue(catalogue.items)   // the evaluation decodes the dataset's item indices
         if let lengthPenalty = model.lengthPenalty { session.recommender.settings.lengthPenalty = lengthPenalty }
         if let copyBonus = model.copyBonus { session.recommender.settings.copyBonus = copyBonus }
+        if let weight = model.sequentialFusion {
+            guard weight == 0 || session.recommender.sequentialModel != nil else {
+                throw IDGenRecError.invalidInput("sequential fusion needs a run that trained a sequential model on \(dataset)'s catalogue "
+                                                 + "(recommenderSettings.sequentialFusion or collaborativeTokens in its configuration)")
+            }
+            session.recommender.settings.sequentialFusion = weight
+        }
         var evaluator = try Evaluator(recommender: session.recommender, ids: dictionary, beams: beams, cutoffs: cutoffs)
         evaluator.excludingHistory = excludingHistory
         evaluator.batchSize = batchSize
@@ -170,6 +179,8 @@ public struct EvaluationJob {
         record.seconds = (Date().timeIntervalSince(started) * 10).rounded() / 10
         record.lengthPenalty = Double(session.recommender.settings.lengthPenalty)
         record.copyBonus = Double(session.recommender.settings.copyBonus)
+        let fusion = session.recommender.sequentialModel == nil ? 0 : session.recommender.settings.sequentialFusion
+        record.sequentialFusion = fusion > 0 ? Double(fusion) : nil
         return (ranking, record, warnings)
     }
 

@@ -58,13 +58,7 @@ public final class CollaborativeTokens: Module {
         }
         let tokens = CollaborativeTokens(itemEmbeddings: Tensor(shape: embeddings.shape, scalars: embeddings.scalars),
                                          modelWidth: modelWidth, seed: 0)
-        for (name, parameter) in tokens.namedParameters {
-            guard let saved = tensors[name], saved.shape == parameter.shape else {
-                throw fail("\(name) is missing or not shaped \(parameter.shape)")
-            }
-            guard saved.scalars.allSatisfy(\.isFinite) else { throw fail("\(name) holds a value that is not finite") }
-            parameter.assign(saved.scalars)
-        }
+        try tokens.assignParameters(from: tensors, readFrom: url)
         return tokens
     }
 }

@@ -31,6 +31,11 @@ public final class Recommender {
     /// For each item of the decoded catalogue, its row in `collaborative` (-1: none, an item the run never saw);
     /// nil: the decoded catalogue is the one `collaborative` was trained on.
     public var collaborativeRows: [Int32]?
+    /// The learned copy gate, read when `settings.copyGate` (``T5CopyGate``).
+    public var copyGate: T5CopyGate?
+    /// The sequential recommender whose item probabilities decoding fuses, when `settings.sequentialFusion > 0`;
+    /// indexed as the decoded catalogue is (none: a catalogue it was not trained on, decoded without it).
+    public var sequentialModel: SASRec?
 
     /// How histories become inputs.
     public struct Settings: Codable, Sendable, Equatable {
@@ -59,6 +64,19 @@ public final class Recommender {
         /// embedding in a sequential recommender trained on the same data, projected into the model's input space.
         public var collaborativeTokens = false
 
+        /// A learned copy gate (pointer-generator, ``T5CopyGate``): each step of the decoder mixes generating a token
+        /// with copying one from its input (the history's IDs, the hints), by how much and from where it learned.
+        public var copyGate = false
+
+        /// Shallow fusion with the run's sequential recommender (SASRec): beam search ranks the model's
+        /// log-probability of an item's ID plus this weight times SASRec's log-probability of the item, spread over
+        /// the ID's tokens through the catalogue's trie (0: off). Text and co-purchase knowledge are complementary:
+        /// the ID model knows what items are, SASRec what this user's sequence does next.
+        public var sequentialFusion: Float = 0
+
+        /// Whether the run trains a sequential recommender for these settings.
+        public var readsSequentialModel: Bool { collaborativeTokens || sequentialFusion > 0 }
+
         /// Whether prompts list hints of either kind.
         public var listsHints: Bool { similarItemHints > 0 || textHints > 0 }
 
@@ -70,7 +88,8 @@ public final class Recommender {
             try c.take(.maximumHistoryItems, &maximumHistoryItems); try c.take(.maximumSourceTokens, &maximumSourceTokens)
             try c.take(.lengthPenalty, &lengthPenalty); try c.take(.lastItemTextTokens, &lastItemTextTokens)
             try c.take(.copyBonus, &copyBonus); try c.take(.similarItemHints, &similarItemHints); try c.take(.textHints, &textHints)
-            try c.take(.collaborativeTokens, &collaborativeTokens)
+            try c.take(.collaborativeTokens, &collaborativeTokens); try c.take(.copyGate, &copyGate)
+            try c.take(.sequentialFusion, &sequentialFusion)
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -82,10 +101,12 @@ public final class Recommender {
             if similarItemHints > 0 { try c.encode(similarItemHints, forKey: .similarItemHints) }
             if textHints > 0 { try c.encode(textHints, forKey: .textHints) }
             if collaborativeTokens { try c.encode(collaborativeTokens, forKey: .collaborativeTokens) }
+            if copyGate { try c.encode(copyGate, forKey: .copyGate) }
+            if sequentialFusion != 0 { try c.encode(sequentialFusion, forKey: .sequentialFusion) }
         }
 
         enum CodingKeys: String, CodingKey {
-            case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens, copyBonus, similarItemHints, textHints, collaborativeTokens
+            case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens, copyBonus, similarItemHints, textHints, collaborativeTokens, copyGate, sequentialFusion
         }
 
         /// The bonus of each token of the history's IDs (see ``copyBonus``): the newest item's tokens the most.
@@ -186,6 +207,16 @@ public final class Recommender {
         return collaborative.project(collaborative.itemEmbeddings.gatherRows(items, shape: [items.count]))
     }
 
+    /// The learned copy gate, where the settings ask for it.
+    var activeCopyGate: T5CopyGate? { settings.copyGate ? copyGate : nil }
+
+    /// The mean cross-entropy per target token of a teacher-forced batch: the T5's own, or the copy gate's mixture's.
+    /// `extraRows`: the batch's soft tokens (``extraInputRows(renumbering:)``).
+    public func loss(_ batch: T5Batch, extraRows: Tensor?) -> Tensor {
+        if let copyGate = activeCopyGate { return copyGate.loss(of: model, on: batch, extraRows: extraRows) }
+        return model(batch, extraRows: extraRows).loss
+    }
+
     /// The training target for an item: its ID's tokens, then eos.
     public func target(item: Int32, ids: IDDictionary) -> [Int32] { ids.tokenIDs[Int(item)] + [model.eosTokenID] }
 
@@ -197,6 +228,15 @@ public final class Recommender {
         case history
         /// Not the listed items, one list per history (e.g. a user's whole past when the history read is cut).
         case items([ArraySlice<Int32>])
+
+        /// The items ruled out for the history at `position` of `histories`.
+        func items(of position: Int, histories: [ArraySlice<Int32>]) -> ArraySlice<Int32> {
+            switch self {
+            case .none: return []
+            case .history: return histories[position]
+            case .items(let lists): return lists[position]
+            }
+        }
     }
 
     /// One recommendation: a catalogue item and its score (length-normalised log-probability).
@@ -217,22 +257,24 @@ public final class Recommender {
             maxNewTokens: catalogue.longestID + 1, numberOfBeams: beams, numberOfReturnSequences: beams,
             lengthPenalty: settings.lengthPenalty)
         // The soft tokens' rows, projected once for every batch.
-        let decoded: any Seq2SeqModel = withoutGradient { extraInputRows() }.map { T5WithExtraInputRows(model: model, extraRows: $0) } ?? model
+        let softRows = withoutGradient { extraInputRows() }
+        let decoded: any Seq2SeqModel = softRows == nil && activeCopyGate == nil
+            ? model : T5DecodingModel(model: model, extraRows: softRows, copyGate: activeCopyGate)
         // Similar lengths together: less padding in the encoder.
         let order = histories.indices.sorted { histories[$0].count < histories[$1].count }
         var results = [[Recommendation]](repeating: [], count: histories.count)
         for start in stride(from: 0, to: order.count, by: batchSize) {
             let positions = Array(order[start..<min(start + batchSize, order.count)])
             let inputs = positions.map { source(history: histories[$0], ids: ids) }   // hints included
-            let constraint: PrefixTrieConstraint
-            switch exclusion {
-            case .none: constraint = catalogue.constraint
-            case .history: constraint = catalogue.constraint(excluding: positions.map { Array(histories[$0]) })
-            case .items(let lists): constraint = catalogue.constraint(excluding: positions.map { Array(lists[$0]) })
-            }
-            let searched: any TokenConstraint = settings.copyBonus > 0
+            let excluded = positions.map { exclusion.items(of: $0, histories: histories) }
+            let constraint = excluded.allSatisfy(\.isEmpty) ? catalogue.constraint : catalogue.constraint(excluding: excluded.map { Array($0) })
+            var searched: any TokenConstraint = settings.copyBonus > 0
                 ? TokenBonusConstraint(base: constraint, bonuses: positions.map { settings.copyBonuses(history: histories[$0], ids: ids) })
                 : constraint
+            if settings.sequentialFusion > 0, let sequentialModel {
+                searched = fused(searched, sequentialModel: sequentialModel, histories: positions.map { histories[$0] }, excluded: excluded,
+                                 catalogue: catalogue)
+            }
             let generated = try decoded.generate(inputs: inputs, configuration: configuration, constraint: searched)
             for (position, sequences) in zip(positions, generated) {
                 var listed = Set<Int>()
@@ -246,10 +288,33 @@ public final class Recommender {
     }
 }
 
+extension Recommender {
+    /// `base` with the sequential model's item probabilities for each history as a prior over the trie's IDs
+    /// (``Settings/sequentialFusion``); the excluded items get none, so the prior is spread over what may be recommended.
+    func fused(_ base: some TokenConstraint, sequentialModel: SASRec, histories: [ArraySlice<Int32>], excluded: [ArraySlice<Int32>],
+               catalogue: CatalogueIndex) -> any TokenConstraint {
+        let scores = sequentialModel.scores(histories: histories)
+        let probabilities = zip(scores, excluded).map { row, excluded -> [Float] in
+            var row = row
+            for item in excluded where row.indices.contains(Int(item)) { row[Int(item)] = -.infinity }
+            let peak = row.max() ?? 0
+            guard peak.isFinite else { return [Float](repeating: 0, count: catalogue.count) }   // everything excluded
+            var sorted = [Float](repeating: 0, count: catalogue.count)
+            for (item, score) in row.enumerated() where item < catalogue.count { sorted[catalogue.sortedPosition[item]] = exp(score - peak) }
+            return sorted
+        }
+        return SequencePriorConstraint(base: base, trie: catalogue.constraint.trie, spans: catalogue.spans, probabilities: probabilities,
+                                       weight: settings.sequentialFusion)
+    }
+}
+
 /// The catalogue as constrained decoding sees it: a trie of every ID and the way back from tokens to items.
 public struct CatalogueIndex: Sendable {
     public let constraint: PrefixTrieConstraint
     public let longestID: Int
+    /// Where each trie node's IDs sit in the trie's sorted order, and each item's position there.
+    public let spans: PrefixTrie<Int32>.SortedSpans
+    public let sortedPosition: [Int]
     /// Items in the catalogue.
     public var count: Int { itemByTokens.count }
     private let itemByTokens: [[Int32]: Int]
@@ -262,6 +327,11 @@ public struct CatalogueIndex: Sendable {
         itemByTokens = ids.itemIndexByTokens()
         tokenIDs = ids.tokenIDs
         longestID = ids.tokenIDs.map(\.count).max() ?? 0
+        let trie = constraint.trie, spans = trie.sortedSpans()
+        self.spans = spans
+        sortedPosition = ids.tokenIDs.map { tokens in
+            trie.node(for: [decoderStartTokenID] + tokens + [eosTokenID]).map { spans.span(of: $0).lowerBound } ?? 0
+        }
         self.decoderStartTokenID = decoderStartTokenID
         self.eosTokenID = eosTokenID
     }

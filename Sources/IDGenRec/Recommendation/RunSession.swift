@@ -28,9 +28,13 @@ public final class RunSession {
         ownCatalogue = try ServedCatalogue(items: checkpoint.items, ids: checkpoint.ids, origin: "the model's catalogue")
         transitions = checkpoint.transitions
         recommender.collaborative = checkpoint.collaborative
+        recommender.copyGate = checkpoint.copyGate
+        sequentialModel = checkpoint.sequentialModel
         readCatalogue(ownCatalogue.items)
     }
 
+    /// The run's sequential recommender, indexed as its own catalogue (nil where decoding does not read it).
+    private let sequentialModel: SASRec?
     /// The training sequences' transitions, indexed as the run's own catalogue (nil when prompts list no hints).
     private let transitions: ItemTransitions?
     /// The items whose texts and hints the recommender's prompts read now.
@@ -53,8 +57,10 @@ public final class RunSession {
                                                  textNeighbours: SimilarItemHints.textNeighbours(of: items, count: settings.textHints),
                                                  textCount: settings.textHints)
         }
+        let own = ownCatalogue.items.lazy.map(\.id).elementsEqual(itemIDs)
+        // Its scores are indexed by the run's own items: another catalogue is decoded without it.
+        recommender.sequentialModel = own ? sequentialModel : nil
         if recommender.collaborative != nil {
-            let own = ownCatalogue.items.lazy.map(\.id).elementsEqual(itemIDs)
             recommender.collaborativeRows = own ? nil : itemIDs.map { ownCatalogue.index(of: $0).map(Int32.init) ?? -1 }
         }
         catalogueRead = itemIDs

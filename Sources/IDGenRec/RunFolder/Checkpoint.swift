@@ -34,14 +34,18 @@ public struct Checkpoint {
     public var transitions: ItemTransitions?
     /// Items' collaborative tokens (a sequential model's embeddings and the projector), once the run has trained them.
     public var collaborative: CollaborativeTokens?
+    /// The recommender's learned copy gate, where its settings ask for one.
+    public var copyGate: T5CopyGate?
+    /// The sequential recommender the run trained, where prompts or decoding read it.
+    public var sequentialModel: SASRec?
     public var optimizerState: (step: Int, tensors: [String: Tensor])?
 
     public init(state: TrainingState, tokenizer: SentencePieceTokenizer, recommender: T5Model, designModels: [DesignModel],
                 ids: IDDictionary, items: [Item], transitions: ItemTransitions? = nil, collaborative: CollaborativeTokens? = nil,
-                optimizerState: (step: Int, tensors: [String: Tensor])? = nil) {
+                copyGate: T5CopyGate? = nil, optimizerState: (step: Int, tensors: [String: Tensor])? = nil) {
         self.state = state; self.tokenizer = tokenizer; self.recommender = recommender; self.designModels = designModels
         self.ids = ids; self.items = items; self.transitions = transitions; self.collaborative = collaborative
-        self.optimizerState = optimizerState
+        self.copyGate = copyGate; self.optimizerState = optimizerState
     }
 
     static let recommenderSummary = "the recommender of an IDGenRec run: it reads a user's history as textual IDs, oldest first, joined by "
@@ -77,6 +81,8 @@ extension RunDirectory {
                 .write(to: staging.appendingPathComponent(ProjectFormatImporter.itemsFileName))
             try checkpoint.transitions?.write(to: staging.appendingPathComponent(ItemTransitions.fileName))
             try checkpoint.collaborative?.save(to: staging.appendingPathComponent(CollaborativeTokens.fileName), precision: precision)
+            try checkpoint.sequentialModel?.save(into: staging, precision: precision)
+            try checkpoint.copyGate?.save(to: staging.appendingPathComponent(T5CopyGate.fileName), precision: precision)
             if let optimizer = checkpoint.optimizerState {
                 try SafeTensors.write(optimizer.tensors, to: staging.appendingPathComponent("optimizer.safetensors"),
                                       metadata: ["step": "\(optimizer.step)"])
@@ -128,13 +134,18 @@ extension RunDirectory {
         let collaborativeURL = checkpointURL.appendingPathComponent(CollaborativeTokens.fileName)
         let collaborative = FileManager.default.fileExists(atPath: collaborativeURL.path)
             ? try CollaborativeTokens.load(from: collaborativeURL, items: items.count, modelWidth: recommender.configuration.modelWidth) : nil
+        let copyGateURL = checkpointURL.appendingPathComponent(T5CopyGate.fileName)
+        let copyGate = FileManager.default.fileExists(atPath: copyGateURL.path)
+            ? try T5CopyGate.load(from: copyGateURL, modelWidth: recommender.configuration.modelWidth) : nil
         var optimizerState: (step: Int, tensors: [String: Tensor])? = nil
         let optimizerURL = checkpointURL.appendingPathComponent("optimizer.safetensors")
         if FileManager.default.fileExists(atPath: optimizerURL.path) {
             optimizerState = (state.stepsInPhase, try SafeTensors.read(contentsOf: optimizerURL))
         }
-        return Checkpoint(state: state, tokenizer: tokenizer, recommender: recommender, designModels: [], ids: ids,
-                          items: items, transitions: transitions, collaborative: collaborative, optimizerState: optimizerState)
+        var checkpoint = Checkpoint(state: state, tokenizer: tokenizer, recommender: recommender, designModels: [], ids: ids,
+                                    items: items, transitions: transitions, collaborative: collaborative, copyGate: copyGate, optimizerState: optimizerState)
+        checkpoint.sequentialModel = try SASRec.load(from: checkpointURL, items: items.count)
+        return checkpoint
     }
 
     /// Opens the run as a whole: its configuration (values in range), its checkpoint and its ID design, and checks
@@ -157,9 +168,19 @@ extension RunDirectory {
             throw IDGenRecError.invalidRun(path: checkpointURL.appendingPathComponent(ItemTransitions.fileName).path,
                                            reason: "missing: the run's prompts list similar-item hints, which are read from it")
         }
-        if checkpoint.state.completedPhases.contains(.sequentialModel) && checkpoint.collaborative == nil {
+        if configuration.recommenderSettings.collaborativeTokens && checkpoint.state.completedPhases.contains(.sequentialModel)
+            && checkpoint.collaborative == nil {
             throw IDGenRecError.invalidRun(path: checkpointURL.appendingPathComponent(CollaborativeTokens.fileName).path,
                                            reason: "missing: the run trained collaborative tokens, which prompts read from it")
+        }
+        if configuration.recommenderSettings.sequentialFusion > 0 && checkpoint.state.completedPhases.contains(.sequentialModel)
+            && checkpoint.sequentialModel == nil {
+            throw IDGenRecError.invalidRun(path: checkpointURL.appendingPathComponent(SASRec.weightsFileName).path,
+                                           reason: "missing: the run's decoding fuses the sequential model's scores, which are read from it")
+        }
+        if configuration.recommenderSettings.copyGate && checkpoint.copyGate == nil {
+            throw IDGenRecError.invalidRun(path: checkpointURL.appendingPathComponent(T5CopyGate.fileName).path,
+                                           reason: "missing: the run's recommender decodes through a learned copy gate, which is read from it")
         }
         let design = try configuration.ids.recipe.openDesign(SavedDesign(checkpoint: checkpointURL, tokenizer: checkpoint.tokenizer,
                                                                          training: configuration, ids: checkpoint.ids))

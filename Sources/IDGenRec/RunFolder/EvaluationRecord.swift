@@ -19,6 +19,8 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
     public var zeroShot: Bool?
     public var lengthPenalty: Double?
     public var copyBonus: Double?
+    /// The sequential model's weight in decoding, where it was fused.
+    public var sequentialFusion: Double?
     /// The dictionary file evaluated instead of the run's own.
     public var ids: String?
     /// Zero-shot only: the run's training catalogues and how many items the target shares with them.
@@ -48,7 +50,7 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case dataset, historyExcluded = "history_excluded", evaluationProtocol = "protocol", beams, seconds, zeroShot = "zero_shot"
-        case lengthPenalty = "length_penalty", copyBonus = "copy_bonus", ids, trainingCatalogues = "training_catalogues"
+        case lengthPenalty = "length_penalty", copyBonus = "copy_bonus", sequentialFusion = "sequential_fusion", ids, trainingCatalogues = "training_catalogues"
         case sharedItems = "shared_items", baselines, sampledUsers = "sampled_users", splitUsers = "split_users", sampleSeed = "sample_seed"
     }
 
@@ -63,6 +65,7 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
         zeroShot = try c.decodeIfPresent(Bool.self, forKey: .zeroShot)
         lengthPenalty = try c.decodeIfPresent(Double.self, forKey: .lengthPenalty)
         copyBonus = try c.decodeIfPresent(Double.self, forKey: .copyBonus)
+        sequentialFusion = try c.decodeIfPresent(Double.self, forKey: .sequentialFusion)
         ids = try c.decodeIfPresent(String.self, forKey: .ids)
         trainingCatalogues = try c.decodeIfPresent([String].self, forKey: .trainingCatalogues)
         sharedItems = try c.decodeIfPresent(Int.self, forKey: .sharedItems)
@@ -83,6 +86,7 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(zeroShot, forKey: .zeroShot)
         try c.encodeIfPresent(lengthPenalty, forKey: .lengthPenalty)
         try c.encodeIfPresent(copyBonus, forKey: .copyBonus)
+        try c.encodeIfPresent(sequentialFusion, forKey: .sequentialFusion)
         try c.encodeIfPresent(ids, forKey: .ids)
         try c.encodeIfPresent(trainingCatalogues, forKey: .trainingCatalogues)
         try c.encodeIfPresent(sharedItems, forKey: .sharedItems)

@@ -215,3 +215,34 @@ public final class SASRec: Module {
         }
     }
 }
+
+// MARK: The run folder's copy
+
+extension SASRec {
+    static let weightsFileName = "sasrec.safetensors", settingsFileName = "sasrec.json"
+
+    /// Writes the weights and the settings that shape them into `folder`.
+    func save(into folder: URL, precision: SafeTensors.Precision = .float32) throws {
+        try SafeTensors.write(Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.tensor) }),
+                              to: folder.appendingPathComponent(Self.weightsFileName), precision: precision)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(settings).write(to: folder.appendingPathComponent(Self.settingsFileName))
+    }
+
+    /// Reads ``save(into:precision:)``'s files for a catalogue of `items` items, or nil where `folder` has none; a
+    /// damaged file, a missing tensor or a wrong shape is an error naming the file.
+    static func load(from folder: URL, items: Int) throws -> SASRec? {
+        let weightsURL = folder.appendingPathComponent(weightsFileName), settingsURL = folder.appendingPathComponent(settingsFileName)
+        guard FileManager.default.fileExists(atPath: weightsURL.path) else { return nil }
+        let settings: Settings
+        do { settings = try Settings.read(from: settingsURL) } catch {
+            throw IDGenRecError.invalidRun(path: settingsURL.path, reason: "unreadable sequential model settings (\(error))")
+        }
+        let tensors = try SafeTensors.read(contentsOf: weightsURL)
+        let model = try SASRec(items: items, settings: settings)
+        try model.assignParameters(from: tensors, readFrom: weightsURL)
+        return model
+    }
+}
+

@@ -33,6 +33,8 @@ public final class AlternatingTrainer: TrainingContext {
         recommender.itemTexts = recommenderItemTexts
         recommender.hints = similarItemHints
         recommender.collaborative = checkpoint.collaborative
+        recommender.copyGate = checkpoint.copyGate
+        recommender.sequentialModel = checkpoint.sequentialModel
         return recommender
     }
 
@@ -58,10 +60,10 @@ public final class AlternatingTrainer: TrainingContext {
     private lazy var recommenderItemTexts: [[Int32]] = configuration.recommenderSettings.itemTextTokens(itemTexts, tokenizer: checkpoint.tokenizer)
     private var phaseStart = Date()
 
-    /// The phases of this run, in order: the sequential model first where prompts carry collaborative tokens, then
-    /// the ID design's.
+    /// The phases of this run, in order: the sequential model first where prompts carry collaborative tokens or
+    /// decoding fuses its scores, then the ID design's.
     public var phases: [TrainingPhase] {
-        (configuration.recommenderSettings.collaborativeTokens ? [.sequentialModel] : []) + design.phases(rounds: configuration.rounds)
+        (configuration.recommenderSettings.readsSequentialModel ? [.sequentialModel] : []) + design.phases(rounds: configuration.rounds)
     }
 
     /// A new run: fresh models from the configuration's seed, the catalogue's texts rendered as the configuration's
@@ -89,7 +91,9 @@ public final class AlternatingTrainer: TrainingContext {
         // Hints are counted on the training sequences once, and kept with the run: serving reads the same counts.
         let transitions = configuration.recommenderSettings.similarItemHints > 0 ? ItemTransitions(split: split) : nil
         checkpoint = Checkpoint(state: TrainingState(), tokenizer: tokenizer, recommender: recommender, designModels: design.models,
-                                ids: first.dictionary, items: catalogue.items, transitions: transitions)
+                                ids: first.dictionary, items: catalogue.items, transitions: transitions,
+                                copyGate: configuration.recommenderSettings.copyGate
+                                    ? T5CopyGate(modelWidth: recommender.configuration.modelWidth, seed: configuration.seed &+ 15) : nil)
         self.design = design
         itemTexts = texts
         try FileManager.default.createDirectory(at: run.url, withIntermediateDirectories: true)
@@ -152,8 +156,11 @@ public final class AlternatingTrainer: TrainingContext {
         let summary = try model.train(on: split) { line in self.observer(.message("\(phase): \(line)")) }
         let table = model.itemEmbedding.weight, width = settings.width
         let embeddings = Tensor(shape: [model.items, width], scalars: Array(table.scalars[width...]))   // row 0 is padding
-        checkpoint.collaborative = CollaborativeTokens(itemEmbeddings: embeddings, modelWidth: checkpoint.recommender.configuration.modelWidth,
-                                                       seed: configuration.seed &+ 14)
+        if configuration.recommenderSettings.collaborativeTokens {
+            checkpoint.collaborative = CollaborativeTokens(itemEmbeddings: embeddings, modelWidth: checkpoint.recommender.configuration.modelWidth,
+                                                           seed: configuration.seed &+ 14)
+        }
+        checkpoint.sequentialModel = model
         var metrics = ["epochs": Double(summary.epochs), "kept_epoch": Double(summary.keptEpoch)]
         if let ndcg = summary.validationNDCG { metrics["ndcg@10"] = ndcg }
         run.log(RunEvent(phase: phase, .validation(metrics: metrics, loss: nil, matrixPrecision: MatrixProducts.precision.rawValue)))
@@ -173,14 +180,14 @@ public final class AlternatingTrainer: TrainingContext {
         let hints = recommender.settings.listsHints ? samples.map(hints(ofTrainingSample:)) : []
         try train(model, in: phase, epochs: configuration.recommenderEpochs, samples: samples.count,
                   batchSize: configuration.batchSize, learningRate: configuration.recommenderLearningRate,
-                  length: { split.history(of: samples[$0]).count }, alsoTraining: recommender.collaborative?.parameters ?? []) { batch in
+                  length: { split.history(of: samples[$0]).count }, alsoTraining: (recommender.collaborative?.parameters ?? []) + (recommender.copyGate?.parameters ?? [])) { batch in
             var sources = batch.map { recommender.source(history: split.history(of: samples[$0]), ids: ids, hints: hints.isEmpty ? [] : hints[$0]) }
             var targets = batch.map { recommender.target(item: split.target(of: samples[$0]), ids: ids) }
             if relabelShare > 0 {
                 relabelling.apply(sources: &sources, targets: &targets, share: relabelShare, seed: seed &+ UInt64(phaseIndex), batch: batch)
             }
             let softRows = recommender.extraInputRows(renumbering: &sources)
-            return model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID), extraRows: softRows).loss
+            return recommender.loss(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID), extraRows: softRows)
         }
         let loss = validationLoss()
         let metrics = try validate()
@@ -204,7 +211,7 @@ public final class AlternatingTrainer: TrainingContext {
             let batchTokens = targets.reduce(0) { $0 + $1.count }
             let loss = withoutGradient { model.withDropout(false) {
                 let softRows = recommender.extraInputRows(renumbering: &sources)
-                return model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID), extraRows: softRows).loss.item
+                return recommender.loss(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID), extraRows: softRows).item
             } }
             total += Double(loss) * Double(batchTokens)
             tokens += batchTokens

@@ -201,6 +201,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check((0...20).contains(recommenderSettings.textHints), "recommenderSettings.textHints", "in 0...20")
         try check(!recommenderSettings.collaborativeTokens || !(ids.recipe is LearnedIDs), "recommenderSettings.collaborativeTokens",
                   "false with learned IDs (their ID phase feeds soft IDs in the prompt's place): use title-word or fixed IDs")
+        try check(recommenderSettings.sequentialFusion.isFinite && (0...10).contains(recommenderSettings.sequentialFusion),
+                  "recommenderSettings.sequentialFusion", "in 0...10")
+        try check(!recommenderSettings.copyGate || !(ids.recipe is LearnedIDs), "recommenderSettings.copyGate",
+                  "false with learned IDs (their ID phase trains through the recommender's vocabulary alone): use title-word or fixed IDs")
         try sequentialModel?.validate()
         try check((0...256).contains(recommenderSettings.lastItemTextTokens), "recommenderSettings.lastItemTextTokens", "in 0...256")
         try check(recommenderEpochs >= 0 && recommenderEpochs <= 10_000, "recommenderEpochs", "in 0...10,000")

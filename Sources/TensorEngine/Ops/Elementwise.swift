@@ -96,4 +96,30 @@ extension Tensor {
             }
         }
     }
+
+    /// 1 / (1 + e^−x): a gate's probability. Written as e^x / (1 + e^x) below 0, so that neither branch overflows.
+    public func sigmoid() -> Tensor {
+        let x = self
+        let out = scalars.withUnsafeBufferPointer { v in
+            generated(v.count) { range, o in
+                for i in range { let e = expf(-abs(v[i])); o[i] = v[i] >= 0 ? 1 / (1 + e) : e / (1 + e) }
+            }
+        }
+        return .result(shape: shape, scalars: out, inputs: [x]) { g in
+            // dσ/dx = σ (1 − σ)
+            x.accumulateGradientByChunk { chunk in for i in chunk.range { chunk.add(i, g[i] * out[i] * (1 - out[i])) } }
+        }
+    }
+
+    /// The natural logarithm of probabilities. Values below the smallest normal float read as it (log ≈ −87.3), so
+    /// that a probability that underflowed to 0 gives a large finite loss, not −∞ and NaN gradients.
+    public func log() -> Tensor {
+        let x = self, floor = Float.leastNormalMagnitude
+        let out = scalars.withUnsafeBufferPointer { v in generated(v.count) { range, o in for i in range { o[i] = logf(max(v[i], floor)) } } }
+        return .result(shape: shape, scalars: out, inputs: [x]) { g in
+            x.scalars.withUnsafeBufferPointer { v in
+                x.accumulateGradientByChunk { chunk in for i in chunk.range { chunk.add(i, g[i] / max(v[i], floor)) } }
+            }
+        }
+    }
 }

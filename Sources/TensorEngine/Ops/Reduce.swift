@@ -9,6 +9,18 @@ extension Tensor {
         }
     }
 
+    /// Sums over the last dimension: (..., N) → (...).
+    public func sumLastAxis() -> Tensor {
+        let x = self, width = shape.last ?? 1
+        let rows = width == 0 ? 0 : count / width
+        let out = scalars.withUnsafeBufferPointer { v in
+            (0..<rows).map { row in (0..<width).reduce(Float(0)) { $0 + v[row * width + $1] } }
+        }
+        return .result(shape: Array(shape.dropLast()), scalars: out, inputs: [x]) { g in
+            x.accumulateGradientByChunk(rowWidth: width) { chunk in for i in chunk.range { chunk.add(i, g[i / width]) } }
+        }
+    }
+
     /// The mean of all values, as a scalar tensor.
     public func mean() -> Tensor { sum() * (1 / Float(max(count, 1))) }
 
