@@ -10,7 +10,9 @@ import Tokenization
 /// would only lengthen every input. Where the settings ask for them, each ID is followed by the item's collaborative
 /// soft token (``CollaborativeTokens``), and the history by `similar:` and the IDs of the items that most often
 /// followed the last ones or read most like the last (``SimilarItemHints``). Recommendation is beam search
-/// constrained to the catalogue's trie.
+/// constrained to the catalogue's trie, through the learned copy gate where the settings ask for it (``T5CopyGate``),
+/// and with the run's sequential model's item probabilities fused into every step where they ask for that
+/// (``Settings/sequentialFusion``).
 public final class Recommender {
     public let model: T5Model
     /// Tokens between two IDs of the history (`;`).

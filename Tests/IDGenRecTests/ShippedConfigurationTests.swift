@@ -1,0 +1,19 @@
+import Foundation
+import XCTest
+@testable import IDGenRec
+
+/// The training configurations the README's results come from read and validate as shipped.
+final class ShippedConfigurationTests: XCTestCase {
+    func testEveryExampleConfigurationValidates() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folder = repository.appendingPathComponent("Examples/configs")
+        let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil).filter { $0.pathExtension == "json" }
+        XCTAssertGreaterThanOrEqual(files.count, 7)
+        for file in files {
+            XCTAssertNoThrow(try TrainingConfiguration.read(from: file), file.lastPathComponent)
+        }
+        let recipe = try TrainingConfiguration.read(from: folder.appendingPathComponent("beauty.json"))
+        XCTAssertTrue(recipe.recommenderSettings.copyGate)
+        XCTAssertEqual(recipe.recommenderSettings.sequentialFusion, 1)
+    }
+}
