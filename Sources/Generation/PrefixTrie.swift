@@ -171,4 +171,3 @@ extension PrefixTrie {
         return SortedSpans(lower: lower, upper: upper)
     }
 }
-
