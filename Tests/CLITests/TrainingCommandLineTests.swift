@@ -65,6 +65,11 @@ final class TrainingCommandLineTests: XCTestCase {
         XCTAssertEqual(probe["sampled_users"] as? Int, 10)
         XCTAssertEqual(probe["split_users"] as? Int, 40)
         XCTAssertEqual(probe["sample_seed"] as? Int, 3)
+        // A decoding setting tried from the command line: its own file too.
+        result = try CommandLine.run(["evaluate", "--model", run, "--data", data, "--split", "validation", "--copy-bonus", "2"])
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: run + "/evaluation-data-validation.json")), whole)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/evaluation-data-validation-copy-bonus-2.0.json"))
 
         result = try CommandLine.run(["recommend", "--model", run, "--history", "i1,i4", "-k", "3", "--beams", "5", "--json"])
         XCTAssertEqual(result.status, 0, result.error)

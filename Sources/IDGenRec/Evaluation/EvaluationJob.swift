@@ -123,12 +123,19 @@ public struct EvaluationJob {
 
     /// Tells apart what the model read, so that a second evaluation of another kind (or, with the probe's suffix, on a
     /// sample of users) never overwrites the first.
+    /// What sets this evaluation's file apart from the run's own decoding of its own IDs: other IDs, and decoding
+    /// settings given on the command line (so that trying one never replaces the run's result).
     private func variant(of model: Model) -> String {
+        var variant: String
         switch model.ids {
-        case .own: return ""
-        case .zeroShot: return "-zero-shot"
-        case .file(let path): return "-ids-" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        case .own: variant = ""
+        case .zeroShot: variant = "-zero-shot"
+        case .file(let path): variant = "-ids-" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         }
+        if let value = model.lengthPenalty { variant += "-length-penalty-\(value)" }
+        if let value = model.copyBonus { variant += "-copy-bonus-\(value)" }
+        if let value = model.sequentialFusion { variant += "-sequential-fusion-\(value)" }
+        return variant
     }
 
     private func evaluate(_ model: Model, samples: [LeaveOneOutSplit.Sample], observer: @escaping (TrainingEvent) -> Void)
