@@ -126,12 +126,7 @@ final class CollaborativeTokensTests: XCTestCase {
         session.readCatalogue(other.items)
         XCTAssertEqual(session.recommender.collaborativeRows, [-1, -1, -1, -1, -1])
 
-        // A damaged or missing file is an error naming it.
-        let file = whole.checkpointURL.appendingPathComponent(CollaborativeTokens.fileName)
-        try Data("damaged".utf8).write(to: file)
-        XCTAssertThrowsError(try RunSession(run: whole)) { XCTAssertTrue("\($0)".contains(CollaborativeTokens.fileName), "\($0)") }
-        try FileManager.default.removeItem(at: file)
-        XCTAssertThrowsError(try RunSession(run: whole)) { XCTAssertTrue("\($0)".contains("missing"), "\($0)") }
+        try assertDamagedAndMissing(CollaborativeTokens.fileName, in: whole)
     }
 
     func testLearnedIDsRefuseCollaborativeTokens() {

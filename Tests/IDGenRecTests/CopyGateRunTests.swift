@@ -57,12 +57,7 @@ final class CopyGateRunTests: XCTestCase {
         session.recommender.settings.copyGate = false
         XCTAssertNotEqual(try session.recommend(history: history, count: 5).map(\.score), withGate.map(\.score))
 
-        // A damaged or missing gate is an error naming its file.
-        let file = whole.checkpointURL.appendingPathComponent(T5CopyGate.fileName)
-        try Data("damaged".utf8).write(to: file)
-        XCTAssertThrowsError(try RunSession(run: whole)) { XCTAssertTrue("\($0)".contains(T5CopyGate.fileName), "\($0)") }
-        try FileManager.default.removeItem(at: file)
-        XCTAssertThrowsError(try RunSession(run: whole)) { XCTAssertTrue("\($0)".contains("missing"), "\($0)") }
+        try assertDamagedAndMissing(T5CopyGate.fileName, in: whole)
     }
 
     func testLearnedIDsRefuseTheCopyGate() {

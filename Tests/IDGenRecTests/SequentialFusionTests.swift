@@ -56,11 +56,6 @@ final class SequentialFusionTests: XCTestCase {
         session.readCatalogue(session.ownCatalogue.items)
         XCTAssertNotNil(session.recommender.sequentialModel)
 
-        // A damaged or missing model is an error naming its file.
-        let file = run.checkpointURL.appendingPathComponent(SASRec.weightsFileName)
-        try Data("damaged".utf8).write(to: file)
-        XCTAssertThrowsError(try RunSession(run: run)) { XCTAssertTrue("\($0)".contains(SASRec.weightsFileName), "\($0)") }
-        try FileManager.default.removeItem(at: file)
-        XCTAssertThrowsError(try RunSession(run: run)) { XCTAssertTrue("\($0)".contains("missing"), "\($0)") }
+        try assertDamagedAndMissing(SASRec.weightsFileName, in: run)
     }
 }
