@@ -20,9 +20,9 @@ public final class T5IncrementalDecoder {
     private var selfKeys: [[Float]], selfValues: [[Float]]     // per layer (rows, capacity, HD)
     private var capacity = 0
     private let width: Int
-    /// The learned copy gate, where decoding mixes copying from the input with generating (``T5CopyGate``).
-    public let copyGate: T5CopyGate?
-    private let copySource: (states: [Float], ids: [Int32], copyable: [Bool])?   // (U, S, D), (U·S), (U·S)
+    /// The learned copy gate and what it copies from, where decoding mixes copying from the input with generating
+    /// (``T5CopyGate``): the encoder's states (U, S, D), the padded inputs and which of their tokens are copyable (U·S).
+    private let copying: (gate: T5CopyGate, states: [Float], ids: [Int32], copyable: [Bool])?
     // Generation never trains: dropout stays off whatever the model's mode.
     private let noDropout = Dropout(rate: 0, random: RandomSource(seed: 0))
 
@@ -67,9 +67,8 @@ public final class T5IncrementalDecoder {
         } }
         crossKeys = keys
         crossValues = values
-        self.copyGate = copyGate
-        copySource = copyGate.map { _ in
-            (states.scalars, ids, T5CopyGate.copyable(inputIDs: ids, attentionMask: mask, vocabularySize: c.vocabularySize))
+        copying = copyGate.map { gate in
+            (gate, states.scalars, ids, T5CopyGate.copyable(inputIDs: ids, attentionMask: mask, vocabularySize: c.vocabularySize))
         }
         selfKeys = Array(repeating: [], count: model.decoder.blocks.count)
         selfValues = selfKeys
@@ -114,10 +113,10 @@ public final class T5IncrementalDecoder {
             }
             let states = model.decoder.finalLayerNorm(x)                                                                     // (R, 1, D)
             var logits = OpProfile.measure("search: vocabulary projection") { model.logits(decoderStates: states).scalars }  // (R, 1, V)
-            if let copyGate, let copySource {
+            if let copying {
                 OpProfile.measure("search: copy gate") {
-                    copyGate.mix(logits: &logits, vocabularySize: c.vocabularySize, decoderStates: states, encoderStates: copySource.states,
-                                 sourceLength: sourceLength, sourceIDs: copySource.ids, copyable: copySource.copyable, rowInput: rowInput)
+                    copying.gate.mix(logits: &logits, vocabularySize: c.vocabularySize, decoderStates: states, encoderStates: copying.states,
+                                     sourceLength: sourceLength, sourceIDs: copying.ids, copyable: copying.copyable, rowInput: rowInput)
                 }
             }
             return logits

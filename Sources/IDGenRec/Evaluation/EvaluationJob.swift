@@ -28,8 +28,9 @@ public struct EvaluationJob {
         /// The weight of the run's sequential model in decoding (``Recommender/Settings/sequentialFusion``); nil: the run's.
         public var sequentialFusion: Float?
 
-        public init(path: String, ids: IDChoice = .own, lengthPenalty: Float? = nil, copyBonus: Float? = nil) {
+        public init(path: String, ids: IDChoice = .own, lengthPenalty: Float? = nil, copyBonus: Float? = nil, sequentialFusion: Float? = nil) {
             self.path = path; self.ids = ids; self.lengthPenalty = lengthPenalty; self.copyBonus = copyBonus
+            self.sequentialFusion = sequentialFusion
         }
     }
 
@@ -121,10 +122,9 @@ public struct EvaluationJob {
         return order.prefix(users).sorted().map { samples[$0] }
     }
 
-    /// Tells apart what the model read, so that a second evaluation of another kind (or, with the probe's suffix, on a
-    /// sample of users) never overwrites the first.
-    /// What sets this evaluation's file apart from the run's own decoding of its own IDs: other IDs, and decoding
-    /// settings given on the command line (so that trying one never replaces the run's result).
+    /// Tells apart what the model read and how it decoded: other IDs, and decoding settings given on the command line,
+    /// so that a second evaluation of another kind (or, with the probe's suffix, on a sample of users) never
+    /// overwrites the run's own result.
     private func variant(of model: Model) -> String {
         var variant: String
         switch model.ids {

@@ -42,10 +42,10 @@ public struct Checkpoint {
 
     public init(state: TrainingState, tokenizer: SentencePieceTokenizer, recommender: T5Model, designModels: [DesignModel],
                 ids: IDDictionary, items: [Item], transitions: ItemTransitions? = nil, collaborative: CollaborativeTokens? = nil,
-                copyGate: T5CopyGate? = nil, optimizerState: (step: Int, tensors: [String: Tensor])? = nil) {
+                copyGate: T5CopyGate? = nil, sequentialModel: SASRec? = nil, optimizerState: (step: Int, tensors: [String: Tensor])? = nil) {
         self.state = state; self.tokenizer = tokenizer; self.recommender = recommender; self.designModels = designModels
         self.ids = ids; self.items = items; self.transitions = transitions; self.collaborative = collaborative
-        self.copyGate = copyGate; self.optimizerState = optimizerState
+        self.copyGate = copyGate; self.sequentialModel = sequentialModel; self.optimizerState = optimizerState
     }
 
     static let recommenderSummary = "the recommender of an IDGenRec run: it reads a user's history as textual IDs, oldest first, joined by "
@@ -134,18 +134,16 @@ extension RunDirectory {
         let collaborativeURL = checkpointURL.appendingPathComponent(CollaborativeTokens.fileName)
         let collaborative = FileManager.default.fileExists(atPath: collaborativeURL.path)
             ? try CollaborativeTokens.load(from: collaborativeURL, items: items.count, modelWidth: recommender.configuration.modelWidth) : nil
-        let copyGateURL = checkpointURL.appendingPathComponent(T5CopyGate.fileName)
-        let copyGate = FileManager.default.fileExists(atPath: copyGateURL.path)
-            ? try T5CopyGate.load(from: copyGateURL, modelWidth: recommender.configuration.modelWidth) : nil
         var optimizerState: (step: Int, tensors: [String: Tensor])? = nil
         let optimizerURL = checkpointURL.appendingPathComponent("optimizer.safetensors")
         if FileManager.default.fileExists(atPath: optimizerURL.path) {
             optimizerState = (state.stepsInPhase, try SafeTensors.read(contentsOf: optimizerURL))
         }
-        var checkpoint = Checkpoint(state: state, tokenizer: tokenizer, recommender: recommender, designModels: [], ids: ids,
-                                    items: items, transitions: transitions, collaborative: collaborative, copyGate: copyGate, optimizerState: optimizerState)
-        checkpoint.sequentialModel = try SASRec.load(from: checkpointURL, items: items.count)
-        return checkpoint
+        return Checkpoint(state: state, tokenizer: tokenizer, recommender: recommender, designModels: [], ids: ids, items: items,
+                          transitions: transitions, collaborative: collaborative,
+                          copyGate: try T5CopyGate.load(from: checkpointURL.appendingPathComponent(T5CopyGate.fileName),
+                                                        modelWidth: recommender.configuration.modelWidth),
+                          sequentialModel: try SASRec.load(from: checkpointURL, items: items.count), optimizerState: optimizerState)
     }
 
     /// Opens the run as a whole: its configuration (values in range), its checkpoint and its ID design, and checks

@@ -11,9 +11,10 @@ extension T5CopyGate {
         try SafeTensors.write(Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.tensor) }), to: url, precision: precision)
     }
 
-    /// Reads ``save(to:precision:)``'s file for a recommender of width `modelWidth`; a missing tensor, a wrong shape or
-    /// a value that is not finite is an error naming the file.
-    static func load(from url: URL, modelWidth: Int) throws -> T5CopyGate {
+    /// Reads ``save(to:precision:)``'s file for a recommender of width `modelWidth`, or nil where there is none; a
+    /// missing tensor, a wrong shape or a value that is not finite is an error naming the file.
+    static func load(from url: URL, modelWidth: Int) throws -> T5CopyGate? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let tensors = try SafeTensors.read(contentsOf: url)
         let gate = T5CopyGate(modelWidth: modelWidth, seed: 0)
         try gate.assignParameters(from: tensors, readFrom: url)

@@ -245,4 +245,3 @@ extension SASRec {
         return model
     }
 }
-

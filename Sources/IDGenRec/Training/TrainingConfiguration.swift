@@ -105,8 +105,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// Share of recommender training samples whose tokens are replaced by random ones, consistently within the sample
     /// (see `TokenRelabelling`): teaches copying from the history, for models that serve unseen catalogues.
     public var tokenRelabelling: Float = 0
-    /// The sequential recommender whose item embeddings become collaborative tokens
-    /// (`recommenderSettings.collaborativeTokens`); nil: SASRec's defaults.
+    /// The sequential recommender trained first where the recommender reads one: its item embeddings as collaborative
+    /// tokens (`recommenderSettings.collaborativeTokens`), its scores in decoding (`recommenderSettings.sequentialFusion`);
+    /// nil: SASRec's defaults.
     public var sequentialModel: SASRec.Settings?
     /// How a training sample's similar-item hints are counted (`recommenderSettings.similarItemHints`).
     public var hintCounting = HintCounting.leaveUserOut

@@ -75,8 +75,8 @@ struct EvaluateCommand: ParsableCommand {
         if let model {
             let choice: EvaluationJob.IDChoice = zeroShot ? .zeroShot(catalogue: try servingCatalogue(data, dataset: split.dataset), name: datasetName(data))
                 : ids.map { .file($0) } ?? .own
-            job.model = EvaluationJob.Model(path: model, ids: choice, lengthPenalty: lengthPenalty, copyBonus: copyBonus)
-            job.model?.sequentialFusion = sequentialFusion
+            job.model = EvaluationJob.Model(path: model, ids: choice, lengthPenalty: lengthPenalty, copyBonus: copyBonus,
+                                            sequentialFusion: sequentialFusion)
         }
         let bar = ProgressBar()
         let outcome = try job.run(observer: bar.handle)
