@@ -206,21 +206,27 @@ public struct T5Batch {
         self.inputIDs = inputIDs; self.attentionMask = attentionMask; self.labels = labels
     }
 
-    /// Pads ragged sources (with `padTokenID`) and targets (with -100) to the longest of each.
-    public init(sources: [[Int32]], targets: [[Int32]], padTokenID: Int32) {
+    /// Lengths a batch pads to at least: a share of a larger batch pads to the larger batch's.
+    public struct Padding: Sendable, Equatable {
+        public var source: Int, target: Int
+        public init(source: Int, target: Int) { self.source = source; self.target = target }
+    }
+
+    /// Pads ragged sources (with `padTokenID`) and targets (with -100) to the longest of each, or to `padding` where longer.
+    public init(sources: [[Int32]], targets: [[Int32]], padTokenID: Int32, padding: Padding? = nil) {
         precondition(!sources.isEmpty && sources.count == targets.count, "T5Batch: \(sources.count) sources, \(targets.count) targets")
-        let s = max(sources.map(\.count).max()!, 1)
+        let s = max(sources.map(\.count).max()!, padding?.source ?? 1, 1)
         var ids = [Int32](), mask = [Bool]()
         for source in sources {
             ids += source + [Int32](repeating: padTokenID, count: s - source.count)
             mask += [Bool](repeating: true, count: source.count) + [Bool](repeating: false, count: s - source.count)
         }
-        self.init(inputIDs: ids, attentionMask: mask, labels: Self.paddedLabels(targets), batchSize: sources.count)
+        self.init(inputIDs: ids, attentionMask: mask, labels: Self.paddedLabels(targets, length: padding?.target ?? 1), batchSize: sources.count)
     }
 
-    /// Ragged targets padded with -100 to the longest, row-major (B, T).
-    public static func paddedLabels(_ targets: [[Int32]]) -> [Int32] {
-        let t = max(targets.map(\.count).max() ?? 1, 1)
+    /// Ragged targets padded with -100 to the longest (or to `length` where longer), row-major (B, T).
+    public static func paddedLabels(_ targets: [[Int32]], length: Int = 1) -> [Int32] {
+        let t = max(targets.map(\.count).max() ?? 1, length, 1)
         return targets.flatMap { $0 + [Int32](repeating: -100, count: t - $0.count) }
     }
 

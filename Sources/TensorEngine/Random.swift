@@ -13,6 +13,11 @@ public final class RandomSource: RandomNumberGenerator {
 
     public func next() -> UInt64 { generator.next() }
 
+    /// Set while this process computes `rows` of a batch of `total` rows (data-parallel training): a dropout mask drawn
+    /// from this source for a tensor whose outermost dimension is the batch is the whole batch's mask cut to these
+    /// rows, so that N processes drop exactly what one process computing the whole batch would.
+    public var batchShare: (rows: Range<Int>, total: Int)?
+
     /// Uniform in [0, 1).
     @inline(__always) public func nextUniform() -> Float { Float(next() >> 40) * (1.0 / Float(1 << 24)) }
 

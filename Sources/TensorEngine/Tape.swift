@@ -160,6 +160,13 @@ extension Tensor {
     /// Clears an accumulated gradient (parameters, before the next step).
     public func zeroGradient() { gradient = nil }
 
+    /// The accumulated gradient as mutable storage, made zeros where nothing was accumulated: what data-parallel
+    /// training sums across processes.
+    public func withGradientStorage<R>(_ body: (inout [Float]) throws -> R) rethrows -> R {
+        if gradient == nil { gradient = [Float](repeating: 0, count: count) }
+        return try body(&gradient!)
+    }
+
     /// A copy of the value outside the graph.
     public func detached() -> Tensor { Tensor(shape: shape, scalars: scalars) }
 }

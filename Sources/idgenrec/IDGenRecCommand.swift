@@ -14,6 +14,7 @@ struct IDGenRecCommand: ParsableCommand {
             EvaluateCommand.self,
             RecommendCommand.self,
             IDsCommand.self,
+            MergeCommand.self,
             ReportCommand.self,
             PackCommand.self,
             QuickstartCommand.self,

@@ -79,13 +79,18 @@ enum CommandLine {
 
     /// Runs the command (or another product built beside it) and also says whether it ended by a signal (the status is
     /// then the signal's number).
-    static func runProcess(_ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil, executable: String = "idgenrec")
-        throws -> (result: (status: Int32, output: String, error: String), killedBySignal: Bool) {
-        // The test bundle sits beside the built products (on Linux the bundle URL is their folder itself).
+    /// A built product's path (on Linux the test bundle's URL is the products' folder itself).
+    static func product(_ name: String) -> URL {
         var products = Bundle(for: CommandLineTests.self).bundleURL
         if products.pathExtension == "xctest" { products.deleteLastPathComponent() }
+        return products.appendingPathComponent(name)
+    }
+
+    /// `executable`: a product built beside the tests, or an absolute path (a launcher such as `mpirun`).
+    static func runProcess(_ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil, executable: String = "idgenrec")
+        throws -> (result: (status: Int32, output: String, error: String), killedBySignal: Bool) {
         let process = Process()
-        process.executableURL = products.appendingPathComponent(executable)
+        process.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : product(executable)
         process.arguments = arguments
         process.currentDirectoryURL = folder ?? repository
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }

@@ -65,7 +65,7 @@ final class ZeroShotTests: XCTestCase {
         var configuration = EndToEndTests.tinyConfiguration()
         configuration.ids = IDDesignSection(TitleWordIDs(words: 2, lowercased: true))
         configuration.rounds = 1
-        configuration.recommenderEpochs = 15
+        configuration.recommenderEpochs = 20
         configuration.recommender.dropoutRate = 0.1
         let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("zero-shot-\(UUID().uuidString)"))
         defer { try? FileManager.default.removeItem(at: run.url) }

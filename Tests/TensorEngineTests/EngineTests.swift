@@ -88,6 +88,20 @@ final class EngineTests: XCTestCase {
                        (x + y.dropout(rate: 0.1, random: RandomSource(seed: 9))).scalars)
     }
 
+    /// A process computing rows of a larger batch (data-parallel training) drops exactly the values one process
+    /// computing the whole batch drops in those rows, wherever the share starts inside a mask's block.
+    func testADropoutShareIsTheWholeBatchsMaskCutToItsRows() {
+        let (rows, perRow) = (7, 5_003)   // rows that do not start on a block or a 4-value group
+        let x = Tensor.normal(shape: [rows, perRow], standardDeviation: 1, random: RandomSource(seed: 3))
+        let whole = x.dropout(rate: 0.3, random: RandomSource(seed: 9)).scalars
+        for share in [0..<3, 3..<4, 4..<7, 1..<6] {
+            let random = RandomSource(seed: 9)
+            random.batchShare = (share, rows)
+            let part = Tensor(shape: [share.count, perRow], scalars: Array(x.scalars[share.lowerBound * perRow..<share.upperBound * perRow]))
+            XCTAssertEqual(part.dropout(rate: 0.3, random: random).scalars, Array(whole[share.lowerBound * perRow..<share.upperBound * perRow]), "\(share)")
+        }
+    }
+
     func testVectorExponentialStaysWithinTwoULPOfLibm() {
         var worst: Float = 0
         for step in 0...20_000 {

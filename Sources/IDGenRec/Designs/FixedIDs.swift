@@ -50,6 +50,18 @@ public struct FixedDictionary: ItemIDSource {
     }
 
     public func ids(for catalogue: Catalogue, progress: ((Int, Int) -> Void)? = nil) throws -> GeneratedIDs {
+        try idsInTwoSteps(for: catalogue, progress: progress)
+    }
+
+    public var batchSize: Int { 1 }
+
+    /// The dictionary's ID of each item: nothing to decode.
+    public func firstCandidates(for catalogue: Catalogue, items: Range<Int>, progress: ((Int, Int) -> Void)? = nil) throws -> [[String]] {
+        let aligned = try dictionary.aligned(to: catalogue, source: origin)
+        return items.map { [aligned.textualIDs[$0]] }
+    }
+
+    public func ids(for catalogue: Catalogue, firstCandidates: [[String]]) throws -> GeneratedIDs {
         let aligned = try dictionary.aligned(to: catalogue, source: origin)
         return GeneratedIDs(dictionary: aligned, statistics: IDStatistics(dictionary: aligned))
     }

@@ -111,9 +111,10 @@ public protocol TrainingContext: AnyObject {
     func hints(ofTrainingSample sample: LeaveOneOutSplit.Sample) -> [Int32]
     var observer: (TrainingEvent) -> Void { get }
     /// Trains `model` for the phase's remaining epochs (AdamW, a linear schedule, clipping, a checkpoint after
-    /// each epoch, seeded so that `--resume` continues exactly); `loss` maps a batch of sample indices to a loss.
+    /// each epoch, seeded so that `--resume` continues exactly); `loss` maps this process's share of a batch of sample
+    /// indices (all of it, unless several processes train together) to its mean loss.
     func train(_ model: T5Model, in phase: TrainingPhase, epochs: Int, samples: Int, batchSize: Int, learningRate: Float,
-               length: (Int) -> Int, alsoTraining: [Tensor], loss: ([Int]) throws -> Tensor) throws
+               length: (Int) -> Int, alsoTraining: [Tensor], loss: (BatchShare) throws -> BatchLoss) throws
     /// Makes `ids` the run's dictionary, logging their statistics and how many changed.
     func replaceIDs(_ ids: GeneratedIDs, after phase: TrainingPhase)
 }
@@ -121,7 +122,7 @@ public protocol TrainingContext: AnyObject {
 extension TrainingContext {
     /// ``train(_:in:epochs:samples:batchSize:learningRate:length:alsoTraining:loss:)`` for `model`'s parameters alone.
     public func train(_ model: T5Model, in phase: TrainingPhase, epochs: Int, samples: Int, batchSize: Int, learningRate: Float,
-                      length: (Int) -> Int, loss: ([Int]) throws -> Tensor) throws {
+                      length: (Int) -> Int, loss: (BatchShare) throws -> BatchLoss) throws {
         try train(model, in: phase, epochs: epochs, samples: samples, batchSize: batchSize, learningRate: learningRate, length: length,
                   alsoTraining: [], loss: loss)
     }

@@ -154,8 +154,10 @@ public struct LearnedIDs: IDDesignRecipe {
             let model = generator.model
             try context.train(model, in: .warmStart, epochs: recipe.warmStartEpochs, samples: textTokens.count,
                               batchSize: context.configuration.batchSize, learningRate: recipe.warmStartLearningRate,
-                              length: { textTokens[$0].count }) { batch in
-                model(T5Batch(sources: batch.map { textTokens[$0] }, targets: batch.map { targetTokens[$0] }, padTokenID: model.padTokenID)).loss
+                              length: { textTokens[$0].count }) { share in
+                let mine = share.cut(sources: share.batch.map { textTokens[$0] }, targets: share.batch.map { targetTokens[$0] })
+                return BatchLoss(value: model(T5Batch(sources: mine.sources, targets: mine.targets, padTokenID: model.padTokenID, padding: mine.padding)).loss,
+                                 targets: mine.targets)
             }
         }
 
@@ -173,7 +175,10 @@ public struct LearnedIDs: IDDesignRecipe {
             let stride = max(1, Int(min((1 / recipe.idPhaseSampleFraction).rounded(), Float(max(split.training.count, 1)))))
             let samples = Swift.stride(from: 0, to: split.training.count, by: stride).map { split.training[$0] }
             try context.train(generatorModel, in: phase, epochs: recipe.idEpochs, samples: samples.count, batchSize: recipe.idBatchSize,
-                              learningRate: recipe.generatorLearningRate, length: { split.history(of: samples[$0]).count }) { batch in
+                              learningRate: recipe.generatorLearningRate, length: { split.history(of: samples[$0]).count }) { share in
+                // The generator reads the share's recent items, not the batch's: processes split this phase's work
+                // exactly, but its dropout masks are each process's own (same objective, not the same bits).
+                let batch = Array(share.samples)
                 let histories = batch.map { split.history(of: samples[$0]) }
                 // The most recent `soft` items of each history are fed through the generator.
                 var softItems: [Int32] = [], slot: [Int32: Int] = [:]
@@ -199,8 +204,9 @@ public struct LearnedIDs: IDDesignRecipe {
                 let (embeddings, mask) = SoftIDs.sourceEmbeddings(embedding: recommenderModel.shared.weight, softRows: rows,
                                                                   indices: indices, padTokenID: recommenderModel.padTokenID)
                 let targets = batch.map { recommender.target(item: split.target(of: samples[$0]), ids: ids) }
-                return recommenderModel.loss(encoderStates: recommenderModel.encode(embeddings: embeddings, attentionMask: mask),
-                                             encoderMask: mask, targets: targets)
+                return BatchLoss(value: recommenderModel.loss(encoderStates: recommenderModel.encode(embeddings: embeddings, attentionMask: mask),
+                                                              encoderMask: mask, targets: targets),
+                                 targets: targets)
             }
         }
 
@@ -225,7 +231,17 @@ public struct GeneratedByModel: ItemIDSource {
     }
 
     public func ids(for catalogue: Catalogue, progress: ((Int, Int) -> Void)? = nil) throws -> GeneratedIDs {
-        try generator.generateIDs(itemIDs: catalogue.items.map(\.id), texts: catalogue.items.map(renderer.render), progress: progress)
+        try idsInTwoSteps(for: catalogue, progress: progress)
+    }
+
+    public var batchSize: Int { generator.settings.batchSize }
+
+    public func firstCandidates(for catalogue: Catalogue, items: Range<Int>, progress: ((Int, Int) -> Void)? = nil) throws -> [[String]] {
+        try generator.firstCandidates(texts: catalogue.items[items].map(renderer.render), progress: progress)
+    }
+
+    public func ids(for catalogue: Catalogue, firstCandidates: [[String]]) throws -> GeneratedIDs {
+        try generator.generateIDs(itemIDs: catalogue.items.map(\.id), texts: catalogue.items.map(renderer.render), firstCandidates: firstCandidates)
     }
 }
 

@@ -65,19 +65,33 @@ public struct TitleWords: ItemIDSource {
     }
 
     public func ids(for catalogue: Catalogue, progress: ((Int, Int) -> Void)? = nil) throws -> GeneratedIDs {
-        let words = catalogue.items.map { item in
-            let text = TextSimilarityIndex.mainText(of: item)
-            return Self.distinctWords(lowercased ? text.lowercased() : text).map { canonical($0, tokenizer: tokenizer) }.filter { !$0.isEmpty }
-        }
+        try idsInTwoSteps(for: catalogue, progress: progress)
+    }
+
+    public var batchSize: Int { 1 }
+
+    /// Each item's first `minimumWords` content words.
+    public func firstCandidates(for catalogue: Catalogue, items: Range<Int>, progress: ((Int, Int) -> Void)? = nil) throws -> [[String]] {
+        let candidates = items.map { [words(of: catalogue.items[$0]).prefix(minimumWords).joined(separator: " ")] }
+        progress?(items.count, items.count)
+        return candidates
+    }
+
+    public func ids(for catalogue: Catalogue, firstCandidates: [[String]]) throws -> GeneratedIDs {
+        let words = catalogue.items.map(words(of:))
         // One candidate per item, which a retry could not change: collisions go straight to the fallback.
         var uniqueness = UniqueIDAssignment()
         uniqueness.penaltyRaises = 0
-        let assignment = try uniqueness.assign(count: words.count, candidates: { items, _ in
-            items.map { [words[$0].prefix(minimumWords).joined(separator: " ")] }
-        }, fallbackWords: { words[$0] })
-        progress?(words.count, words.count)
+        let assignment = try uniqueness.assign(count: words.count, candidates: { items, _ in items.map { firstCandidates[$0] } },
+                                               fallbackWords: { words[$0] })
         let dictionary = try IDDictionary(itemIDs: catalogue.items.map(\.id), textualIDs: assignment.ids, tokenizer: tokenizer)
         return GeneratedIDs(dictionary: dictionary, statistics: IDStatistics(dictionary: dictionary, decidedByFallback: assignment.decidedByFallback))
+    }
+
+    /// An item's content words, in the tokenizer's spelling.
+    private func words(of item: Item) -> [String] {
+        let text = TextSimilarityIndex.mainText(of: item)
+        return Self.distinctWords(lowercased ? text.lowercased() : text).map { canonical($0, tokenizer: tokenizer) }.filter { !$0.isEmpty }
     }
 
     /// Content words in order, each kept once (case-insensitively).

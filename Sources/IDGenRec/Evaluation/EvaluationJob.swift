@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import RecData
 import TensorEngine
@@ -46,10 +47,12 @@ public struct EvaluationJob {
     public struct Outcome {
         public var rows: [Row]
         public var samples: Int
-        /// Where the record (and, for a model, the per-user ranks beside it) went.
+        /// Where the record (and, for a model, the per-user ranks beside it) went; for a shard, its partial result.
         public var recordFile: URL?
         /// What a user should know (a zero-shot target that overlaps the training catalogues).
         public var warnings: [String]
+        /// Whether the model decoded IDs written zero-shot (its baselines that read interactions are context).
+        public var zeroShot: Bool
     }
 
     /// The dataset folder as given (named in the record and the default file name).
@@ -67,7 +70,11 @@ public struct EvaluationJob {
     public var model: Model?
     public var baselines: [any Baseline] = []
     /// The record's file; default for a model: `evaluation-DATASET-SPLIT[-zero-shot|-ids-NAME].json` in its run folder.
+    /// A shard writes its partial result beside it (``PartialResults/url(beside:shard:)``).
     public var out: String?
+    /// Evaluate one shard of the users (whole decoding batches of them) and write a partial result for
+    /// ``merge(_:out:)``; nil: the whole job.
+    public var shard: Shard?
 
     public init(dataset: String, split: LeaveOneOutSplit, part: EvaluationPart) {
         self.dataset = dataset
@@ -75,41 +82,152 @@ public struct EvaluationJob {
         self.part = part
     }
 
+    /// What a job, or one shard of it, measured: each row's per-user ranks in the sample's order, and the record
+    /// the whole job writes, without its metrics. Shards put side by side are the whole job's measurement.
+    public struct Measurement: Codable {
+        public struct RowRanks: Codable {
+            public var name: String
+            public var notes: [String: Double]
+            public var isContext: Bool
+            public var ranks: [RankingEvaluation.UserRank]
+        }
+        /// The model's row first, where there is a model.
+        public var rows: [RowRanks]
+        /// Each user's position among the users the whole job draws: a shard's users are whole decoding batches of
+        /// them, not a contiguous block.
+        public var positions: [Int]
+        public var hasModel: Bool
+        public var record: EvaluationRecord
+        public var cutoffs: [Int]
+        public var part: EvaluationPart
+        /// Where the whole job writes its record; nil: nowhere (baselines alone without `out`).
+        public var recordFile: String?
+        /// The users drawn, the split's and the draw's seed, for a probe on a sample of users.
+        public var sampledUsers: Int?
+        public var splitUsers: Int
+        public var sampleSeed: UInt64
+        public var warnings: [String]
+        public var zeroShot: Bool
+    }
+
+    /// Evaluates the job (or its shard) and writes its record (or the shard's partial result).
     public func run(observer: @escaping (TrainingEvent) -> Void = { _ in }) throws -> Outcome {
+        guard let shard else { return try Self.finish([measure(observer: observer)]) }
+        let measurement = try measure(observer: observer)
+        guard let record = measurement.recordFile else {
+            throw IDGenRecError.invalidInput("a shard of baselines evaluated alone needs --out FILE: its partial result goes beside it")
+        }
+        let url = PartialResults.url(beside: record, shard: shard)
+        try PartialResult(kind: .evaluation, job: identity, shard: shard, payload: measurement).write(to: url)
+        var outcome = try Self.outcome(of: measurement)
+        outcome.recordFile = url
+        return outcome
+    }
+
+    /// Combines the partial results of every shard of one job into what the unsharded job writes: each row's ranks
+    /// put back in the users' order (the metrics are then the unsharded job's to the last bit), the record and the
+    /// per-user ranks written to `out` (default: where the unsharded job writes them).
+    public static func merge(_ parts: [URL], out: String?) throws -> Outcome {
+        var measurements = try PartialResults.read(parts, as: Measurement.self).map(\.payload)
+        if let out { measurements[0].recordFile = out }
+        return try finish(measurements)
+    }
+
+    /// What every shard of this job shares: `merge` refuses parts that disagree on any of it.
+    var identity: [String: String] {
         let all = part.samples(in: split)
-        let samples = Self.sample(all, users: users, seed: sampleSeed)
-        let isProbe = samples.count < all.count
+        var job = ["dataset": dataset, "part": part.rawValue, "users": "\(users)", "user_seed": "\(sampleSeed)", "beams": "\(beams)",
+                   "cutoffs": cutoffs.map(String.init).joined(separator: ","), "history_excluded": "\(excludingHistory)",
+                   "baselines": baselines.map(\.name).joined(separator: ","),
+                   "split_fingerprint": PartialResults.fingerprint(all.map { "\(split.dataset.userIDs[Int($0.user)]) \(split.target(of: $0))" })]
+        if let model {
+            job["model"] = model.path
+            job["model_variant"] = variant(of: model)
+            job["run_fingerprint"] = PartialResults.fingerprint(of: RunDirectory(URL(fileURLWithPath: model.path)))
+        }
+        return job
+    }
+
+    /// The job's measurement, or its shard's.
+    private func measure(observer: @escaping (TrainingEvent) -> Void) throws -> Measurement {
+        let all = part.samples(in: split)
+        let drawn = Self.sample(all, users: users, seed: sampleSeed)
+        let positions = PartialResults.positions(of: shard ?? .whole, lengths: drawn.map { split.history(of: $0).count }, batchSize: batchSize)
+        let samples = positions.map { drawn[$0] }
+        let isProbe = drawn.count < all.count
         let zeroShot = if case .zeroShot = model?.ids { true } else { false }
-        var rows: [Row] = [], warnings: [String] = []
-        var modelRecord: (record: EvaluationRecord, ranking: RankingEvaluation)?
+        var rows: [Measurement.RowRanks] = [], warnings: [String] = []
+        var modelRecord: EvaluationRecord?
         if let model {
             let evaluated = try evaluate(model, samples: samples, observer: observer)
-            rows.append(Row(name: model.path, result: evaluated.ranking.result(model: model.path, split: part.rawValue), notes: [:], isContext: false))
+            rows.append(.init(name: model.path, notes: [:], isContext: false, ranks: evaluated.ranking.userRanks))
             warnings += evaluated.warnings
-            modelRecord = (evaluated.record, evaluated.ranking)
+            modelRecord = evaluated.record
         }
-        var baselineResults: [BaselineResult] = []
         for baseline in baselines {
             let result = try baseline.evaluate(split: split, samples: samples, count: cutoffs.max() ?? 20, excludingHistory: excludingHistory,
                                                cutoffs: cutoffs)
-            baselineResults.append(result)
-            rows.append(Row(name: baseline.name, result: result.ranking.result(model: baseline.name, split: part.rawValue), notes: result.notes,
-                            isContext: zeroShot && baseline.readsInteractions))
+            rows.append(.init(name: baseline.name, notes: result.notes, isContext: zeroShot && baseline.readsInteractions, ranks: result.ranking.userRanks))
         }
-        // The model's record (or, with `out`, the baselines' alone), with the baselines evaluated beside it.
-        var record = modelRecord?.record ?? EvaluationRecord(result: nil, dataset: dataset, historyExcluded: excludingHistory, beams: beams)
-        record.include(baselineResults)
-        if isProbe { record.recordSample(of: samples.count, from: all.count, seed: sampleSeed) }
-        var recordFile: URL?
-        if let model, let ranking = modelRecord?.ranking {
+        // The model's record (or, with `out`, the baselines' alone); the metrics are filled in when the job is whole.
+        let record = modelRecord ?? EvaluationRecord(result: nil, dataset: dataset, historyExcluded: excludingHistory, beams: beams)
+        var recordFile: String?
+        if let model {
             let variant = variant(of: model) + (isProbe ? "-users-\(users)-seed-\(sampleSeed)" : "")
-            recordFile = URL(fileURLWithPath: out ?? "\(model.path)/" + EvaluationRecord.fileName(dataset: dataset, split: part.rawValue, variant: variant))
-            try ranking.writeUserRanks(to: recordFile!.deletingPathExtension().path + ".ranks.tsv")
-        } else if let out {
-            recordFile = URL(fileURLWithPath: out)
+            recordFile = out ?? "\(model.path)/" + EvaluationRecord.fileName(dataset: dataset, split: part.rawValue, variant: variant)
+        } else {
+            recordFile = out
         }
-        try recordFile.map { try record.write(to: $0) }
-        return Outcome(rows: rows, samples: samples.count, recordFile: recordFile, warnings: warnings)
+        return Measurement(rows: rows, positions: positions, hasModel: model != nil, record: record, cutoffs: cutoffs, part: part, recordFile: recordFile,
+                           sampledUsers: isProbe ? drawn.count : nil, splitUsers: all.count, sampleSeed: sampleSeed, warnings: warnings,
+                           zeroShot: zeroShot)
+    }
+
+    /// Each row's ranks as an evaluation over its users.
+    private static func rankings(of measurement: Measurement) throws -> [RankingEvaluation] {
+        try measurement.rows.map { row in
+            var ranking = try RankingEvaluation(cutoffs: measurement.cutoffs)
+            for entry in row.ranks { try ranking.record(userID: entry.userID, targetItemID: entry.targetItemID, rank: entry.rank) }
+            return ranking
+        }
+    }
+
+    /// The rows of a (whole or partial) measurement, each row's metrics over its users.
+    private static func outcome(of measurement: Measurement) throws -> Outcome {
+        let rows = try zip(measurement.rows, rankings(of: measurement)).map { row, ranking in
+            Row(name: row.name, result: ranking.result(model: row.name, split: measurement.part.rawValue), notes: row.notes, isContext: row.isContext)
+        }
+        return Outcome(rows: rows, samples: measurement.rows.first?.ranks.count ?? 0, recordFile: nil, warnings: measurement.warnings,
+                       zeroShot: measurement.zeroShot)
+    }
+
+    /// The whole job from its shards' measurements (one, unsharded): every row's ranks in the users' order, and the
+    /// record written with every row's metrics.
+    private static func finish(_ measurements: [Measurement]) throws -> Outcome {
+        var whole = measurements[0]
+        let order = measurements.flatMap(\.positions).enumerated().sorted { $0.element < $1.element }.map(\.offset)
+        for index in whole.rows.indices {
+            let ranks = measurements.flatMap { $0.rows[index].ranks }
+            whole.rows[index].ranks = order.map { ranks[$0] }
+        }
+        whole.positions = order.indices.map { $0 }
+        whole.warnings = measurements.flatMap(\.warnings).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+        let rankings = try rankings(of: whole)
+        var outcome = try outcome(of: whole)
+        var record = whole.record
+        let seconds = measurements.compactMap(\.record.seconds)
+        record.seconds = seconds.isEmpty ? nil : (seconds.reduce(0, +) * 10).rounded() / 10
+        if whole.hasModel { record.result = outcome.rows[0].result }
+        let baselines = whole.hasModel ? 1 : 0
+        record.include(zip(whole.rows, rankings).dropFirst(baselines).map { BaselineResult(name: $0.name, ranking: $1, notes: $0.notes) })
+        if let sampled = whole.sampledUsers { record.recordSample(of: sampled, from: whole.splitUsers, seed: whole.sampleSeed) }
+        if let file = whole.recordFile {
+            let url = URL(fileURLWithPath: file)
+            if whole.hasModel { try rankings[0].writeUserRanks(to: url.deletingPathExtension().path + ".ranks.tsv") }
+            try record.write(to: url)
+            outcome.recordFile = url
+        }
+        return outcome
     }
 
     /// `users` of `samples` drawn at random with `seed`, in the split's order; all of them when `users` is 0 or at

@@ -142,6 +142,16 @@ public struct RankingEvaluation: Sendable {
         for (sample, items) in zip(samples, rankedItems) { record(sample: sample, in: split, rankedItems: items) }
     }
 
+    /// Records many samples whose ranks are known (`nil`: not in the list), e.g. ranked by other processes.
+    public mutating func record(samples: [LeaveOneOutSplit.Sample], in split: LeaveOneOutSplit, ranks: [Int?]) throws(RankingEvaluationError) {
+        guard samples.count == ranks.count else {
+            throw .mismatchedCounts(what: "ranks, one per sample", expected: samples.count, actual: ranks.count)
+        }
+        for (sample, rank) in zip(samples, ranks) {
+            try record(userID: split.dataset.userIDs[Int(sample.user)], targetItemID: split.dataset.catalogue[split.target(of: sample)].id, rank: rank)
+        }
+    }
+
     /// Hit rate and NDCG at every cut-off over the users recorded so far.
     public func result(model: String? = nil, split: String? = nil) -> RankingResult {
         let ranks = userRanks.map(\.rank)

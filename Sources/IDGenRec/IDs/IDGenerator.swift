@@ -54,22 +54,31 @@ public final class IDGenerator {
         }
     }
 
-    /// A unique, non-empty ID for every item, and how it came out; `progress(done, total)` is called after each
-    /// batch of the first pass.
-    public func generateIDs(itemIDs: [String], texts: [String], progress: ((Int, Int) -> Void)? = nil) throws -> GeneratedIDs {
-        guard itemIDs.count == texts.count else {
-            throw IDGenRecError.invalidInput("\(itemIDs.count) items but \(texts.count) texts: every item needs one text")
+    /// A unique, non-empty ID for every item, and how it came out: from each item's `firstCandidates` where given (a
+    /// sharded job's, ``firstCandidates(texts:progress:)``), else decoded now (`progress(done, total)` after each batch).
+    /// Items whose candidates all collide are decoded again, in item order, with a higher diversity penalty.
+    public func generateIDs(itemIDs: [String], texts: [String], firstCandidates: [[String]]? = nil,
+                            progress: ((Int, Int) -> Void)? = nil) throws -> GeneratedIDs {
+        guard itemIDs.count == texts.count, firstCandidates.map({ $0.count == texts.count }) ?? true else {
+            throw IDGenRecError.invalidInput("\(itemIDs.count) items, \(texts.count) texts and \(firstCandidates?.count ?? texts.count) candidate lists: every item needs one of each")
         }
         let sources = encodeTexts(texts)
         var firstPass = true
         let assignment = try UniqueIDAssignment().assign(count: itemIDs.count, candidates: { items, round in
             defer { firstPass = false }
+            if firstPass, let firstCandidates { return items.map { firstCandidates[$0] } }
             return try candidates(for: items.map { sources[$0] }, round: round, progress: firstPass ? progress : nil)
         }, fallbackWords: { item in
             WarmStartTargets.words(texts[item]).map { self.canonical($0.word) }
         })
         let dictionary = try IDDictionary(itemIDs: itemIDs, textualIDs: assignment.ids, tokenizer: tokenizer)
         return GeneratedIDs(dictionary: dictionary, statistics: IDStatistics(dictionary: dictionary, decidedByFallback: assignment.decidedByFallback))
+    }
+
+    /// The candidates of the uniqueness procedure's first round for `texts`, decoded in batches from the first.
+    public func firstCandidates(texts: [String], progress: ((Int, Int) -> Void)? = nil) throws -> [[String]] {
+        try candidates(for: encodeTexts(texts), round: UniqueIDAssignment.Round(diversityPenalty: UniqueIDAssignment().initialDiversityPenalty),
+                       progress: progress)
     }
 
     /// Candidate IDs, best first, for each source: decoded, normalised, and put in the tokenizer's canonical

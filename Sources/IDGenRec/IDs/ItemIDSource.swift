@@ -6,6 +6,34 @@ import Tokenization
 public protocol ItemIDSource {
     /// A unique, non-empty ID for every item of `catalogue`.
     func ids(for catalogue: Catalogue, progress: ((Int, Int) -> Void)?) throws -> GeneratedIDs
+
+    // Writing IDs in two steps, so that shards (`ids generate --shard`) split the costly one: each item's first
+    // candidate IDs (decoding, item by item), then unique IDs for the whole catalogue from every item's candidates
+    // (collisions resolved in item order, which may decode the few colliding items again). A source that does not
+    // split keeps the defaults: shards pass no candidates, and the merge writes every ID.
+
+    /// Items whose candidates are decoded together: a shard's items start at a multiple of it, so that N shards decode
+    /// exactly the batches one process would.
+    var batchSize: Int { get }
+    /// The first candidate IDs of `items` of `catalogue`, best first.
+    func firstCandidates(for catalogue: Catalogue, items: Range<Int>, progress: ((Int, Int) -> Void)?) throws -> [[String]]
+    /// A unique, non-empty ID for every item of `catalogue`, from every item's first candidates.
+    func ids(for catalogue: Catalogue, firstCandidates: [[String]]) throws -> GeneratedIDs
+}
+
+extension ItemIDSource {
+    public var batchSize: Int { 1 }
+
+    public func firstCandidates(for catalogue: Catalogue, items: Range<Int>, progress: ((Int, Int) -> Void)?) throws -> [[String]] {
+        items.map { _ in [] }
+    }
+
+    public func ids(for catalogue: Catalogue, firstCandidates: [[String]]) throws -> GeneratedIDs { try ids(for: catalogue, progress: nil) }
+
+    /// Both steps in one process: what a source that splits its work answers `ids(for:progress:)` with.
+    public func idsInTwoSteps(for catalogue: Catalogue, progress: ((Int, Int) -> Void)?) throws -> GeneratedIDs {
+        try ids(for: catalogue, firstCandidates: firstCandidates(for: catalogue, items: 0..<catalogue.count, progress: progress))
+    }
 }
 
 /// An ID's normal form, spelled as the tokenizer decodes its own encoding (equal strings, equal tokens), with no

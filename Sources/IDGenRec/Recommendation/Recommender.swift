@@ -247,6 +247,13 @@ public final class Recommender {
         public var score: Float
     }
 
+    /// The order in which histories of these lengths are decoded, `batchSize` at a time: similar lengths together (less
+    /// padding in the encoder), ties in the given order. A shard that takes whole batches of this order, in the given
+    /// order, decodes the very batches of the whole job (``Cluster/Shard``).
+    public static func decodingOrder(lengths: [Int]) -> [Int] {
+        lengths.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) }
+    }
+
     /// The top `count` catalogue items for each history, by beam search with `beams` beams through the catalogue
     /// trie, never an item that `exclusion` rules out for that history (the search spends no beam on them).
     public func recommend(
@@ -262,8 +269,7 @@ public final class Recommender {
         let softRows = withoutGradient { extraInputRows() }
         let decoded: any Seq2SeqModel = softRows == nil && activeCopyGate == nil
             ? model : T5DecodingModel(model: model, extraRows: softRows, copyGate: activeCopyGate)
-        // Similar lengths together: less padding in the encoder.
-        let order = histories.indices.sorted { histories[$0].count < histories[$1].count }
+        let order = Self.decodingOrder(lengths: histories.map(\.count))
         var results = [[Recommendation]](repeating: [], count: histories.count)
         for start in stride(from: 0, to: order.count, by: batchSize) {
             let positions = Array(order[start..<min(start + batchSize, order.count)])

@@ -115,6 +115,8 @@ public final class RunSession {
     /// Beams a recommendation searches with unless told otherwise: enough that the top of a list does not depend on
     /// how long a list was asked for (the top 3 of `count` 3 are the first 3 of `count` 10).
     public static let defaultBeams = 20
+    /// Histories decoded together.
+    public static let batchSize = 64
 
     /// The top `count` items after a history of item ids (oldest first).
     /// History items are never recommended unless `exclusion` is `.none`.
@@ -148,6 +150,7 @@ public final class RunSession {
         let catalogue = CatalogueIndex(ids: ids, decoderStartTokenID: recommender.model.decoderStartTokenID,
                                        eosTokenID: recommender.model.eosTokenID)
         return try recommender.recommend(histories: indices, ids: ids, catalogue: catalogue, count: count,
-                                         beams: max(beams ?? Self.defaultBeams, count), exclusion: exclusion, progress: progress)
+                                         beams: max(beams ?? Self.defaultBeams, count), exclusion: exclusion, batchSize: Self.batchSize,
+                                         progress: progress)
     }
 }

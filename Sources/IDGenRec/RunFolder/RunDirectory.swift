@@ -71,10 +71,12 @@ public struct RunDirectory: Sendable {
     /// Every event logged so far.
     public func events() throws -> [RunEvent] { try RunEvent.read(from: logURL) }
 
-    /// The evaluation records in the run folder (`evaluation-*.json`), by file name.
+    /// The evaluation records in the run folder (`evaluation-*.json`), by file name; a shard's partial result
+    /// (`*.part-I-of-N.json`) is not one until `merge` makes it so.
     public func evaluations() throws -> [(file: String, record: EvaluationRecord)] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-        return try files.sorted().filter { $0.hasPrefix("evaluation-") && $0.hasSuffix(".json") }.map { file in
+        let partial = /\.part-\d+-of-\d+\.json$/
+        return try files.sorted().filter { $0.hasPrefix("evaluation-") && $0.hasSuffix(".json") && !$0.contains(partial) }.map { file in
             (file, try EvaluationRecord.read(from: url.appendingPathComponent(file)))
         }
     }

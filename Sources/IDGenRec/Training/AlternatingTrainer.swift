@@ -1,3 +1,4 @@
+import Cluster
 import DurableFiles
 import Foundation
 import NN
@@ -23,6 +24,9 @@ public final class AlternatingTrainer: TrainingContext {
     public var observer: (TrainingEvent) -> Void
     /// Where the run's IDs come from, and the models that make them.
     public let design: any IDDesign
+    /// The processes training this run together (one by default): each computes a share of every batch and of every
+    /// validation; process 0 alone writes the run folder.
+    public let parallel: DataParallel
 
     /// Each catalogue item's text, rendered by the configuration's `textRendering`.
     public let itemTexts: [String]
@@ -70,7 +74,8 @@ public final class AlternatingTrainer: TrainingContext {
     /// `textRendering` says, the ID design made from the configuration's `ids` section — or `design`, made by the caller
     /// (``FixedIDs/design(dictionary:origin:)``: `fixedIDs` is short for that).
     public init(configuration: TrainingConfiguration, split: LeaveOneOutSplit, tokenizer: SentencePieceTokenizer, run: RunDirectory,
-                design: (any IDDesign)? = nil, fixedIDs: IDDictionary? = nil, observer: @escaping (TrainingEvent) -> Void = { _ in }) throws {
+                design: (any IDDesign)? = nil, fixedIDs: IDDictionary? = nil, parallel: DataParallel = .single,
+                observer: @escaping (TrainingEvent) -> Void = { _ in }) throws {
         var configuration = configuration
         if fixedIDs != nil { configuration.ids = IDDesignSection(FixedIDs()) }
         try configuration.validate()
@@ -79,6 +84,7 @@ public final class AlternatingTrainer: TrainingContext {
         self.configuration = configuration
         self.split = split
         self.run = run
+        self.parallel = parallel
         self.observer = observer
         let catalogue = split.dataset.catalogue
         let texts = catalogue.items.map(configuration.textRendering.renderer.render)
@@ -96,6 +102,7 @@ public final class AlternatingTrainer: TrainingContext {
                                     ? T5CopyGate(modelWidth: recommender.configuration.modelWidth, seed: configuration.seed &+ 15) : nil)
         self.design = design
         itemTexts = texts
+        guard parallel.isLeader else { return }
         try FileManager.default.createDirectory(at: run.url, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -111,7 +118,8 @@ public final class AlternatingTrainer: TrainingContext {
     }
 
     /// Continues a run from its checkpoint, with the configuration it was started with.
-    public init(resuming run: RunDirectory, split: LeaveOneOutSplit, observer: @escaping (TrainingEvent) -> Void = { _ in }) throws {
+    public init(resuming run: RunDirectory, split: LeaveOneOutSplit, parallel: DataParallel = .single,
+                observer: @escaping (TrainingEvent) -> Void = { _ in }) throws {
         let opened = try run.open()
         (configuration, checkpoint, design) = (opened.configuration, opened.checkpoint, opened.design)
         try configuration.checkMemory(vocabularySize: checkpoint.tokenizer.vocabularySize)
@@ -120,6 +128,7 @@ public final class AlternatingTrainer: TrainingContext {
         }
         self.split = split
         self.run = run
+        self.parallel = parallel
         self.observer = observer
         itemTexts = split.dataset.catalogue.items.map(configuration.textRendering.renderer.render)
     }
@@ -154,6 +163,8 @@ public final class AlternatingTrainer: TrainingContext {
         let model = try SASRec(items: split.dataset.numberOfItems, settings: settings)
         observer(.phaseStarted(name: "\(phase): SASRec, up to \(settings.epochs) epochs", steps: 0))
         let summary = try model.train(on: split) { line in self.observer(.message("\(phase): \(line)")) }
+        // Every process trained the same SASRec; process 0's is kept by all, in case their floating point differs.
+        try parallel.broadcast(model.parameters)
         let table = model.itemEmbedding.weight, width = settings.width
         let embeddings = Tensor(shape: [model.items, width], scalars: Array(table.scalars[width...]))   // row 0 is padding
         if configuration.recommenderSettings.collaborativeTokens {
@@ -163,7 +174,7 @@ public final class AlternatingTrainer: TrainingContext {
         checkpoint.sequentialModel = model
         var metrics = ["epochs": Double(summary.epochs), "kept_epoch": Double(summary.keptEpoch)]
         if let ndcg = summary.validationNDCG { metrics["ndcg@10"] = ndcg }
-        run.log(RunEvent(phase: phase, .validation(metrics: metrics, loss: nil, matrixPrecision: MatrixProducts.precision.rawValue)))
+        log(RunEvent(phase: phase, .validation(metrics: metrics, loss: nil, matrixPrecision: MatrixProducts.precision.rawValue)))
         observer(.phaseFinished(name: phase.description, summary: metrics))
     }
 
@@ -180,29 +191,33 @@ public final class AlternatingTrainer: TrainingContext {
         let hints = recommender.settings.listsHints ? samples.map(hints(ofTrainingSample:)) : []
         try train(model, in: phase, epochs: configuration.recommenderEpochs, samples: samples.count,
                   batchSize: configuration.batchSize, learningRate: configuration.recommenderLearningRate,
-                  length: { split.history(of: samples[$0]).count }, alsoTraining: (recommender.collaborative?.parameters ?? []) + (recommender.copyGate?.parameters ?? [])) { batch in
+                  length: { split.history(of: samples[$0]).count }, alsoTraining: (recommender.collaborative?.parameters ?? []) + (recommender.copyGate?.parameters ?? [])) { share in
+            let batch = share.batch
             var sources = batch.map { recommender.source(history: split.history(of: samples[$0]), ids: ids, hints: hints.isEmpty ? [] : hints[$0]) }
             var targets = batch.map { recommender.target(item: split.target(of: samples[$0]), ids: ids) }
             if relabelShare > 0 {
                 relabelling.apply(sources: &sources, targets: &targets, share: relabelShare, seed: seed &+ UInt64(phaseIndex), batch: batch)
             }
-            let softRows = recommender.extraInputRows(renumbering: &sources)
-            return recommender.loss(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID), extraRows: softRows)
+            var mine = share.cut(sources: sources, targets: targets)
+            let softRows = recommender.extraInputRows(renumbering: &mine.sources)
+            return BatchLoss(value: recommender.loss(T5Batch(sources: mine.sources, targets: mine.targets, padTokenID: model.padTokenID,
+                                                             padding: mine.padding), extraRows: softRows),
+                             targets: mine.targets)
         }
-        let loss = validationLoss()
+        let loss = try validationLoss()
         let metrics = try validate()
         checkpoint.state.validation = metrics
-        run.log(RunEvent(phase: phase, .validation(metrics: metrics, loss: loss, matrixPrecision: MatrixProducts.precision.rawValue)))
+        log(RunEvent(phase: phase, .validation(metrics: metrics, loss: loss, matrixPrecision: MatrixProducts.precision.rawValue)))
         observer(.message(String(format: "%@: validation loss %.4f (every validation sample, teacher-forced)", phase.description, loss)))
         observer(.phaseFinished(name: phase.description, summary: metrics))
     }
 
     /// The recommender's mean cross-entropy per target token on every validation sample (teacher-forced, no
     /// dropout): the training objective measured on held-out targets, comparable across runs of one dataset.
-    private func validationLoss() -> Double {
+    private func validationLoss() throws -> Double {
         let model = checkpoint.recommender, recommender = self.recommender, ids = checkpoint.ids, split = self.split
-        let samples = split.validation
-        guard !samples.isEmpty else { return .nan }
+        guard !split.validation.isEmpty else { return .nan }
+        let samples = Array(split.validation[parallel.share(of: split.validation.count)])
         var total: Double = 0, tokens = 0
         for start in Swift.stride(from: 0, to: samples.count, by: configuration.batchSize) {
             let batch = samples[start..<min(samples.count, start + configuration.batchSize)]
@@ -216,7 +231,8 @@ public final class AlternatingTrainer: TrainingContext {
             total += Double(loss) * Double(batchTokens)
             tokens += batchTokens
         }
-        return total / Double(max(tokens, 1))
+        let sums = try parallel.sum([total, Double(tokens)])
+        return sums[0] / max(sums[1], 1)
     }
 
     // MARK: Shared machinery
@@ -227,7 +243,7 @@ public final class AlternatingTrainer: TrainingContext {
     /// Trains `model` (and `alsoTraining`, parameters outside it that its loss reaches) for the phase's remaining
     /// epochs with AdamW and a linear schedule, checkpointing after each.
     public func train(_ model: T5Model, in phase: TrainingPhase, epochs count: Int, samples: Int, batchSize: Int, learningRate: Float,
-                      length: (Int) -> Int, alsoTraining extra: [Tensor], loss: ([Int]) throws -> Tensor) throws {
+                      length: (Int) -> Int, alsoTraining extra: [Tensor], loss: (BatchShare) throws -> BatchLoss) throws {
         let parameters = model.parameters + extra
         let phaseIndex = index(of: phase)
         guard count > 0, samples > 0 else { return }
@@ -239,10 +255,14 @@ public final class AlternatingTrainer: TrainingContext {
         if let saved = checkpoint.optimizerState, checkpoint.state.epochsInPhase > 0 {
             try optimizer.restore(step: saved.step, tensors: saved.tensors)
         }
+        // Replicas start identical, fresh or resumed: process 0's weights and moments.
+        try parallel.broadcast(parameters)
+        try parallel.broadcast(optimizer)
+        let random = model.dropout.random
+        defer { random.batchShare = nil }
         var step = checkpoint.state.stepsInPhase
         for epoch in checkpoint.state.epochsInPhase..<count {
             let seed = Batching.seed(configuration.seed, phase: phaseIndex, epoch: epoch)
-            model.dropout.random.reseed(seed &+ 1)
             let batches = Batching.batches(count: samples, batchSize: batchSize, seed: seed, length: length)
             observer(.phaseStarted(name: "\(phase) epoch \(epoch + 1)/\(count)", steps: batches.count))
             var runningLoss: Float = 0, seen = 0
@@ -252,27 +272,35 @@ public final class AlternatingTrainer: TrainingContext {
             let logEvery = max(1, batches.count / 40)
             var windowLoss: Float = 0, windowSteps = 0
             for (index, batch) in batches.enumerated() {
+                // Each step's dropout from its own seed: a process with an empty share draws nothing, and the next
+                // step's masks still line up across processes.
+                random.reseed(seed &+ 1 &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+                let share = BatchShare(batch: batch, rows: parallel.share(of: batch.count))
+                random.batchShare = (share.rows, batch.count)
                 parameters.forEach { $0.zeroGradient() }
-                let value = try loss(batch)
-                value.backward()
+                let value = Float(try parallel.backward(share.rows.isEmpty ? nil : loss(share), parameters: parameters))
                 clipGradientNorm(parameters, maxNorm: configuration.gradientClip)
                 optimizer.learningRate = schedule.learningRate(at: step)
                 optimizer.update()
                 step += 1
-                runningLoss += value.item
+                runningLoss += value
                 seen += 1
-                windowLoss += value.item
+                windowLoss += value
                 windowSteps += 1
                 if windowSteps == logEvery || index == batches.count - 1 {
-                    run.log(RunEvent(phase: phase, .step(step: step, loss: Double(windowLoss / Float(windowSteps)),
-                                                         learningRate: Double(optimizer.learningRate))))
+                    log(RunEvent(phase: phase, .step(step: step, loss: Double(windowLoss / Float(windowSteps)),
+                                                     learningRate: Double(optimizer.learningRate))))
                     windowLoss = 0
                     windowSteps = 0
                 }
                 observer(.step(done: index + 1, total: batches.count, loss: runningLoss / Float(seen)))
             }
+            if parallel.communicator.size > 1 {
+                let hash = try parallel.requireIdenticalReplicas(parameters)
+                observer(.message("\(phase) epoch \(epoch + 1): \(parallel.communicator.size) replicas identical (weights hash \(String(hash, radix: 16)))"))
+            }
             let meanLoss = runningLoss / Float(max(seen, 1))
-            run.log(RunEvent(phase: phase, .epoch(epoch: epoch + 1, loss: Double(meanLoss), steps: step)))
+            log(RunEvent(phase: phase, .epoch(epoch: epoch + 1, loss: Double(meanLoss), steps: step)))
             checkpoint.state.epochsInPhase = epoch + 1
             checkpoint.state.stepsInPhase = step
             checkpoint.optimizerState = optimizer.state()
@@ -292,7 +320,7 @@ public final class AlternatingTrainer: TrainingContext {
     private func report(_ statistics: IDStatistics, phase: TrainingPhase, changed: Int?) {
         var summary = statistics.values
         if let changed { summary["changed_ids"] = Double(changed) }
-        run.log(RunEvent(phase: phase, .ids(design: configuration.ids.name, summary: summary)))
+        log(RunEvent(phase: phase, .ids(design: configuration.ids.name, summary: summary)))
         observer(.message("\(phase): \(statistics)" + (changed.map { "; \($0) changed" } ?? "")))
     }
 
@@ -305,15 +333,29 @@ public final class AlternatingTrainer: TrainingContext {
             samples = Array(samples.prefix(configuration.validationUsers))
         }
         observer(.phaseStarted(name: "validation (\(samples.count) users)", steps: samples.count))
+        let mine = parallel.share(of: samples.count)
         let evaluation = try Evaluator(recommender: recommender, ids: checkpoint.ids, beams: configuration.evaluationBeams)
-            .evaluate(split: split, samples: samples) { done, total in self.observer(.step(done: done, total: total, loss: .nan)) }
-        return evaluation.result().metrics
+            .evaluate(split: split, samples: Array(samples[mine])) { done, total in self.observer(.step(done: done, total: total, loss: .nan)) }
+        guard !parallel.isSingle else { return evaluation.result().metrics }
+        // Each process ranked its block of users; every process gets all ranks, in order (0: not in the list).
+        var ranks = [Double](repeating: 0, count: samples.count)
+        for (offset, entry) in evaluation.userRanks.enumerated() { ranks[mine.lowerBound + offset] = Double(entry.rank ?? 0) }
+        ranks = try parallel.sum(ranks)
+        var all = try RankingEvaluation(cutoffs: evaluation.cutoffs)
+        try all.record(samples: samples, in: split, ranks: ranks.map { $0 > 0 ? Int($0) : nil })
+        return all.result().metrics
     }
 
+    /// Appends to the run's log, in process 0 alone.
+    private func log(_ event: RunEvent) {
+        if parallel.isLeader { run.log(event) }
+    }
+
+    /// Writes the checkpoint (process 0 alone; every process keeps the same state).
     private func save() throws {
         checkpoint.state.elapsedSeconds += Date().timeIntervalSince(phaseStart)
         phaseStart = Date()
         checkpoint.designModels = design.models
-        try run.save(checkpoint)
+        if parallel.isLeader { try run.save(checkpoint) }
     }
 }

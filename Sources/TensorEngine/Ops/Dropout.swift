@@ -12,34 +12,58 @@ struct DropoutMask {
     init(count: Int, rate: Float, random: RandomSource) {
         precondition(rate > 0 && rate < 1, "dropout rate must be in (0, 1), got \(rate)")
         // The rate as drawn (a multiple of 1/65,536, never all) sets the scale, so that kept values keep the mean.
-        let threshold = min(UInt64((Double(rate) * 65_536).rounded()), 65_535), seed = random.next(), block = 1 << 14
+        let threshold = min(UInt64((Double(rate) * 65_536).rounded()), 65_535), seed = random.next()
         scale = Float(65_536 / Double(65_536 - threshold))
+        // Which values of the whole batch's mask this tensor's are (all of them, unless the process computes a share).
+        var window = 0..<count
+        if let share = random.batchShare, !share.rows.isEmpty, count % share.rows.count == 0 {
+            let perRow = count / share.rows.count
+            window = share.rows.lowerBound * perRow..<share.rows.upperBound * perRow
+        }
+        let block = Self.block
         kept = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
             guard let o = out.baseAddress else { return }   // nothing to draw for an empty tensor
-            Parallel.forEach((count + block - 1) / block, grain: 2) { blocks in
-                for b in blocks {
-                    var stream = Xoshiro256StarStar(seed: seed &+ UInt64(b) &* 0x9E37_79B9_7F4A_7C15)
-                    var i = b * block
-                    let end = min(count, i + block)
-                    while i + 4 <= end {
-                        let bits = stream.next()
-                        o[i] = bits & 0xFFFF >= threshold ? 1 : 0
-                        o[i + 1] = bits >> 16 & 0xFFFF >= threshold ? 1 : 0
-                        o[i + 2] = bits >> 32 & 0xFFFF >= threshold ? 1 : 0
-                        o[i + 3] = bits >> 48 >= threshold ? 1 : 0
-                        i += 4
-                    }
-                    if i < end {   // the last block's last one to three values
-                        var bits = stream.next()
-                        while i < end {
-                            o[i] = bits & 0xFFFF >= threshold ? 1 : 0
-                            bits >>= 16
-                            i += 1
-                        }
-                    }
+            let firstBlock = window.lowerBound / block, blocks = (window.upperBound + block - 1) / block - firstBlock
+            Parallel.forEach(blocks, grain: 2) { range in
+                for b in range {
+                    let start = (firstBlock + b) * block
+                    Self.draw(o - window.lowerBound, values: max(start, window.lowerBound)..<min(start + block, window.upperBound),
+                              blockStart: start, seed: seed &+ UInt64(firstBlock + b) &* 0x9E37_79B9_7F4A_7C15, threshold: threshold)
                 }
             }
             initialized = count
+        }
+    }
+
+    /// Values per independently seeded stream: blocks are drawn in parallel, and the mask is the same on any thread count.
+    static let block = 1 << 14
+
+    /// Draws `values` (global indices within one block) into `o[values]`: each 64-bit draw decides four values, 16 bits each.
+    private static func draw(_ o: UnsafeMutablePointer<UInt8>, values: Range<Int>, blockStart: Int, seed: UInt64, threshold: UInt64) {
+        var stream = Xoshiro256StarStar(seed: seed)
+        if values.lowerBound == blockStart {   // the whole block from its start: four values per draw, unrolled
+            var i = values.lowerBound
+            while i + 4 <= values.upperBound {
+                let bits = stream.next()
+                o[i] = bits & 0xFFFF >= threshold ? 1 : 0
+                o[i + 1] = bits >> 16 & 0xFFFF >= threshold ? 1 : 0
+                o[i + 2] = bits >> 32 & 0xFFFF >= threshold ? 1 : 0
+                o[i + 3] = bits >> 48 >= threshold ? 1 : 0
+                i += 4
+            }
+            if i < values.upperBound {   // the last one to three values
+                let bits = stream.next()
+                for j in i..<values.upperBound { o[j] = bits >> UInt64(16 * (j - i)) & 0xFFFF >= threshold ? 1 : 0 }
+            }
+            return
+        }
+        // A share starting inside the block: skip the draws of the values before it.
+        for _ in 0..<(values.lowerBound - blockStart) / 4 { _ = stream.next() }
+        var bits = stream.next()
+        for i in values {
+            let lane = (i - blockStart) & 3
+            if lane == 0 && i != values.lowerBound { bits = stream.next() }
+            o[i] = bits >> UInt64(16 * lane) & 0xFFFF >= threshold ? 1 : 0
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import IDGenRec
 import RecData
@@ -33,6 +34,7 @@ struct EvaluateCommand: ParsableCommand {
     var out: String?
     @OptionGroup var threads: ThreadsOption
     @OptionGroup var precision: PrecisionOption
+    @OptionGroup var sharding: ShardOptions
     @Flag(help: "Print each result as one JSON line.") var json = false
 
     var model: String? { runFolder.path }
@@ -72,6 +74,8 @@ struct EvaluateCommand: ParsableCommand {
             return SASRecBaseline(settings: settings) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         }
         job.out = out
+        let shard = try sharding.resolve()
+        job.shard = shard?.shard
         if let model {
             let choice: EvaluationJob.IDChoice = zeroShot ? .zeroShot(catalogue: try servingCatalogue(data, dataset: split.dataset), name: datasetName(data))
                 : ids.map { .file($0) } ?? .own
@@ -81,26 +85,42 @@ struct EvaluateCommand: ParsableCommand {
         let bar = ProgressBar()
         let outcome = try job.run(observer: bar.handle)
         bar.finishLine()
+        if let shard, let file = outcome.recordFile { ShardOptions.report(shard, wrote: file.path) }
+        try EvaluationPrinter(part: part.rawValue, historyExcluded: !allowRepeats, model: model, numberOfItems: split.dataset.numberOfItems)
+            .print(outcome, json: json, shard: shard?.shard)
+    }
+}
+
+/// How `evaluate` and `merge` print an evaluation: a table, or one JSON line per row.
+struct EvaluationPrinter {
+    var part: String
+    var historyExcluded: Bool
+    var model: String?
+    var numberOfItems: Int?
+
+    func print(_ outcome: EvaluationJob.Outcome, json: Bool, shard: Shard? = nil) throws {
         for warning in outcome.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         if json {
             for row in outcome.rows {
                 var record: [String: Any] = row.result.metrics
                 record["model"] = row.name
                 record["users"] = row.result.users
-                record["split"] = part.rawValue
-                record["history_excluded"] = !allowRepeats
-                if zeroShot { record["zero_shot_peer"] = !row.isContext }
+                record["split"] = part
+                record["history_excluded"] = historyExcluded
+                if outcome.zeroShot { record["zero_shot_peer"] = !row.isContext }
+                if let shard { record["shard"] = shard.description }
                 for (key, value) in row.notes { record[key] = value }
                 try printJSONLine(record)
             }
             return
         }
-        if let file = outcome.recordFile { print("results in \(file.path)") }
-        print(ResultTable.text(rows: outcome.rows.map { ($0.name == model ? "model (\($0.name))" : $0.name + ($0.isContext ? "*" : ""), $0.result, $0.notes) },
-                               title: "\(part.rawValue) split, \(outcome.samples) users, \(split.dataset.numberOfItems) items"
-                                   + (allowRepeats ? "" : ", history excluded")))
+        if shard == nil, let file = outcome.recordFile { Swift.print("results in \(file.path)") }
+        let title = "\(part) split" + (shard.map { ", shard \($0)" } ?? "") + ", \(outcome.samples) users"
+            + (numberOfItems.map { ", \($0) items" } ?? "") + (historyExcluded ? ", history excluded" : "")
+        Swift.print(ResultTable.text(rows: outcome.rows.map { ($0.name == model ? "model (\($0.name))" : $0.name + ($0.isContext ? "*" : ""), $0.result, $0.notes) },
+                                     title: title))
         if outcome.rows.contains(where: \.isContext) {
-            print("* reads the target catalogue's training interactions, which the zero-shot model never saw: context, not a peer")
+            Swift.print("* reads the target catalogue's training interactions, which the zero-shot model never saw: context, not a peer")
         }
     }
 }

@@ -14,12 +14,26 @@ struct IDsCommand: ParsableCommand {
         @Option(help: "Dataset folder whose catalogue gets IDs (its items.jsonl: interactions are not needed).", completion: .directory) var data: String
         @Option(help: "Output file.") var out: String
         @Option(help: "tsv, jsonl or csv (default: from --out's extension, else tsv).") var format: IDDictionaryFormat?
+        @OptionGroup var sharding: ShardOptions
 
         func run() throws {
             let session = try runFolder.open()
             let catalogue = try servingCatalogue(data)
             let bar = ProgressBar()
             let started = Date()
+            if let shard = try sharding.resolve() {
+                // This shard's items' candidates, beside --out; `merge` resolves collisions over the whole catalogue.
+                let part = partialResultPath(out, shard: shard.shard)
+                let format = (format ?? IDDictionaryFormat(fileName: out) ?? .tsv).rawValue
+                let items = try IDShards.writeShard(shard.shard, of: catalogue, source: session.idSource,
+                                                    job: IDShards.identity(run: session.run, data: data, catalogue: catalogue, format: format),
+                                                    to: URL(fileURLWithPath: part), progress: bar.counter("generating IDs"))
+                bar.finishLine()
+                ShardOptions.report(shard, wrote: part)
+                print(String(format: "items %d..<%d of %d in %.1f s: %@", items.lowerBound, items.upperBound, catalogue.count,
+                             Date().timeIntervalSince(started), part))
+                return
+            }
             let generated = try session.generateIDs(for: catalogue, progress: bar.counter("generating IDs"))
             bar.finishLine()
             try write(generated.dictionary, to: out, format: format)
@@ -68,7 +82,7 @@ extension IDsCommand {
     }
 }
 
-private func write(_ ids: IDDictionary, to path: String, format: IDDictionaryFormat?) throws {
+func write(_ ids: IDDictionary, to path: String, format: IDDictionaryFormat?) throws {
     let url = URL(fileURLWithPath: path)
     try ids.write(to: url, format: format ?? IDDictionaryFormat(fileName: path) ?? .tsv)
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import DurableFiles
 import Foundation
 import IDGenRec
@@ -7,6 +8,8 @@ import TensorEngine
 import Tokenization
 
 /// `idgenrec train`: a run's phases — the recommender's, and its ID design's (learned IDs alternate a generator with it) — on a dataset.
+/// Started by `mpirun -np N` or `srun`, it trains one model on N processes (``DataParallel``): the global batch split
+/// across them, process 0 alone writing the run folder and the progress.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train the ID generator and the recommender (alternating), checkpointing as it goes.")
@@ -39,11 +42,22 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        let processes = try ProcessGroup.join()
+        do {
+            try train(parallel: DataParallel(communicator: processes))
+        } catch where processes.size > 1 {
+            processes.abort("error: \(error)")   // the others are waiting in a collective: stop the whole job
+        }
+        processes.finish()
+    }
+
+    private func train(parallel: DataParallel) throws {
         crashAt?.install()
         threads.apply()
         try precision.apply()
         let (split, catalogues) = try loadTrainingSplit(data)
         let bar = ProgressBar()
+        let handle: (TrainingEvent) -> Void = parallel.isLeader ? bar.handle : { _ in }
         let runDirectory = RunDirectory(URL(fileURLWithPath: out))
         let trainer: AlternatingTrainer
         if resume {
@@ -51,8 +65,8 @@ struct TrainCommand: ParsableCommand {
             if !recorded.isEmpty && recorded != catalogues.map(\.name) {
                 throw ValidationError("\(out) was trained on \(recorded.joined(separator: ", ")): resume it with --data for each, in that order")
             }
-            trainer = try AlternatingTrainer(resuming: runDirectory, split: split, observer: bar.handle)
-            bar.handle(.message(Self.resumeMessage(out, trainer.state.completedPhases, epochsInPhase: trainer.state.epochsInPhase,
+            trainer = try parallel.leaderFirst { try AlternatingTrainer(resuming: runDirectory, split: split, parallel: parallel, observer: handle) }
+            handle(.message(Self.resumeMessage(out, trainer.state.completedPhases, epochsInPhase: trainer.state.epochsInPhase,
                                                    next: trainer.phases.first { !trainer.state.completedPhases.contains($0) })))
         } else {
             if runDirectory.hasCheckpoint { throw ValidationError("\(out) already holds a run: pass --resume to continue it, or choose another --out") }
@@ -79,12 +93,14 @@ struct TrainCommand: ParsableCommand {
             let tokens = try tokenizer.load()
             let fixed = try ids.map { try IDDictionary.read(from: URL(fileURLWithPath: $0), tokenizer: tokens, catalogue: split.dataset.catalogue) }
             trainer = try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokens, run: runDirectory,
-                                             fixedIDs: fixed, observer: bar.handle)
-            try runDirectory.recordCatalogues(catalogues)
+                                             fixedIDs: fixed, parallel: parallel, observer: handle)
+            if parallel.isLeader { try runDirectory.recordCatalogues(catalogues) }
         }
-        bar.handle(.message("\(split.training.count) training samples, \(split.dataset.numberOfItems) items; phases: \(trainer.phases.map(\.description).joined(separator: " → ")); \(MatrixProducts.summary)"))
+        let processes = parallel.communicator.size
+        handle(.message("\(split.training.count) training samples, \(split.dataset.numberOfItems) items; phases: \(trainer.phases.map(\.description).joined(separator: " → ")); \(MatrixProducts.summary)"
+                        + (processes > 1 ? "; data-parallel over \(processes) processes (Open MPI), each computing 1/\(processes) of every batch" : "")))
         try trainer.train()
-        bar.handle(.message(String(format: "done in %@; validation %@", ProgressBar.clock(trainer.state.elapsedSeconds),
+        handle(.message(String(format: "done in %@; validation %@", ProgressBar.clock(trainer.state.elapsedSeconds),
                                    metricsLine(trainer.state.validation, separator: " "))))
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import IDGenRec
 import RecData
@@ -39,9 +40,11 @@ func datasetName(_ path: String) -> String {
 extension IDDictionaryFormat: ExpressibleByArgument {}
 
 /// Prints a JSON object on one line, keys sorted.
-func printJSONLine(_ object: Any) throws {
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-    print(String(decoding: data, as: UTF8.self))
+func printJSONLine(_ object: Any) throws { print(try jsonLine(object)) }
+
+/// A JSON object on one line, keys sorted.
+func jsonLine(_ object: Any) throws -> String {
+    String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
 }
 
 /// `--threads`, when given, must be a count the engine can use.
@@ -123,3 +126,33 @@ struct PrecisionOption: ParsableArguments {
 }
 
 extension MatrixPrecision: ExpressibleByArgument {}
+
+/// `--shard I/N` and `--shards N`: one shard of a job split over processes; by default the scheduler's (a Slurm array
+/// task, a Kubernetes Indexed Job's index with `--shards`, an MPI rank), else the whole job.
+struct ShardOptions: ParsableArguments {
+    @Option(help: "Do shard I of N of the job (I from 1) and write a partial result for `idgenrec merge` (default: from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or the MPI rank, else the whole job).")
+    var shard: String?
+    @Option(help: "Split the job into N shards, this process's taken from the scheduler's environment (a Kubernetes Indexed Job: its completions).")
+    var shards: Int?
+
+    func validate() throws {
+        if let shard { do { _ = try Shard(parsing: shard) } catch { throw ValidationError("\(error)") } }
+        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1, got \(shards)") }
+        if shard != nil && shards != nil { throw ValidationError("give --shard I/N or --shards N, not both") }
+    }
+
+    /// This process's shard and where it came from; nil for the whole job. A job of one shard (`--shard 1/1`, an array
+    /// of one task) still writes a partial result, so that the same script merges any number of shards.
+    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (shard: Shard, source: String)? {
+        if let shard { return (try Shard(parsing: shard), "--shard") }
+        do { return try Launcher(environment: environment).shard(count: shards) } catch { throw ValidationError("\(error)") }
+    }
+
+    /// Says on standard error which shard this process does and where its partial result went.
+    static func report(_ shard: (shard: Shard, source: String), wrote file: String) {
+        FileHandle.standardError.write(Data("shard \(shard.shard) (\(shard.source)): partial result in \(file); combine the shards with `idgenrec merge PART... --out FILE`\n".utf8))
+    }
+}
+
+/// Where a shard's partial result goes for a job that writes `out` (``PartialResults/url(beside:shard:)``).
+func partialResultPath(_ out: String, shard: Shard) -> String { PartialResults.url(beside: out, shard: shard).path }
