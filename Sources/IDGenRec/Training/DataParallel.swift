@@ -73,7 +73,7 @@ public struct DataParallel {
     }
 
     /// Sums the gradients of `parameters` (zeros where a process has none) over processes, `bucketSize` floats per call.
-    func sumGradients(_ parameters: [Tensor]) throws {
+    public func sumGradients(_ parameters: [Tensor]) throws {
         var bucket: [Float] = [], members: [Tensor] = []
         func flush() throws {
             guard !members.isEmpty else { return }

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Generation
+import IDGenRec
 import T5
 import TensorEngine
 
@@ -34,7 +36,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     enum ModelSize: String, ExpressibleByArgument, CaseIterable { case small, tiny }
-    enum Measurement: String, ExpressibleByArgument, CaseIterable { case all, train, search }
+    enum Measurement: String, ExpressibleByArgument, CaseIterable { case all, train, search, allreduce }
 
     static let configurations: [ModelSize: T5Configuration] = [
         .small: T5Configuration(vocabularySize: 32128, modelWidth: 512, headWidth: 64, feedForwardWidth: 2048, encoderLayers: 6, heads: 8),
@@ -43,6 +45,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         Parallel.setThreadCount(threads)
+        if only == .allreduce { return try timeAllreduce() }
         try precision.apply()
         FileHandle.standardError.write("engine: \(MatrixProducts.summary)\n".data(using: .utf8)!)
         let configuration = Self.configurations[config]!
@@ -52,6 +55,25 @@ struct BenchCommand: ParsableCommand {
         try printJSONLine(["anchor": "swift", "what": "sgemm_peak", "n": 2048, "gflops_per_s": round2(peak), "threads": threads])
         if only != .search { try timeTraining(model, peak: peak) }
         if only != .train { try timeConstrainedSearch(model) }
+    }
+
+    /// What data-parallel training adds to a step: summing every parameter's gradient over the processes `mpirun`
+    /// started (buckets as training sends them), `steps` times after one warm-up; process 0 prints the mean.
+    private func timeAllreduce() throws {
+        let processes = try ProcessGroup.join()
+        defer { processes.finish() }
+        let model = try T5Model(configuration: Self.configurations[config]!, seed: 0)
+        let parallel = DataParallel(communicator: processes), parameters = model.parameters
+        for parameter in parameters { parameter.withGradientStorage { $0[0] = 1 } }
+        try parallel.sumGradients(parameters)
+        let start = Date()
+        for _ in 0..<steps { try parallel.sumGradients(parameters) }
+        let seconds = Date().timeIntervalSince(start) / Double(steps), floats = parameters.reduce(0) { $0 + $1.count }
+        guard processes.isLeader else { return }
+        // Bus bandwidth as NCCL's tests define it: what a ring moves per process, 2(N-1)/N of the buffer, per second.
+        let bus = 2 * Double(processes.size - 1) / Double(processes.size) * Double(floats * 4) / seconds / 1e9
+        try printJSONLine(["anchor": "swift", "what": "allreduce", "config": config.rawValue, "floats": floats, "processes": processes.size,
+                           "bucket_floats": parallel.bucketSize, "threads": threads, "ms": round2(seconds * 1000), "bus_gb_per_s": round2(bus)])
     }
 
     /// Beam search through a trie of random textual IDs (3–9 tokens + eos), as the peer builds it. All users
