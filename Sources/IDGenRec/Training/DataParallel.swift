@@ -72,7 +72,8 @@ public struct DataParallel {
         return totals[0] / totals[1]
     }
 
-    /// Sums the gradients of `parameters` (zeros where a process has none) over processes, `bucketSize` floats per call.
+    /// Sums the gradients of `parameters` (zeros where a process has none) over processes: a large gradient in place,
+    /// small ones copied together into buckets of up to `bucketSize` floats, so that latency is paid per bucket.
     public func sumGradients(_ parameters: [Tensor]) throws {
         var bucket: [Float] = [], members: [Tensor] = []
         func flush() throws {
@@ -81,7 +82,7 @@ public struct DataParallel {
             var offset = 0
             for tensor in members {
                 tensor.withGradientStorage { gradient in
-                    for i in gradient.indices { gradient[i] = bucket[offset + i] }
+                    gradient.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: bucket[offset..<offset + $0.count]) }
                 }
                 offset += tensor.count
             }
@@ -89,8 +90,12 @@ public struct DataParallel {
             members.removeAll(keepingCapacity: true)
         }
         for tensor in parameters {
-            if !members.isEmpty && bucket.count + tensor.count > bucketSize { try flush() }
-            tensor.withGradientStorage { bucket += $0 }
+            if tensor.count >= bucketSize / 4 {
+                try tensor.withGradientStorage { gradient in try gradient.withUnsafeMutableBufferPointer { try communicator.sum($0) } }
+                continue
+            }
+            if bucket.count + tensor.count > bucketSize { try flush() }
+            tensor.withGradientStorage { bucket.append(contentsOf: $0) }
             members.append(tensor)
         }
         try flush()
