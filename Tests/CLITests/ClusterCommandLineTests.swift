@@ -176,6 +176,11 @@ final class ClusterCommandLineTests: XCTestCase {
         // Rank 0 killed while it writes the first epoch's checkpoint: mpirun stops the job; --resume finishes it exactly.
         result = try mpi(train + ["--out", path("killed"), "--crash-at", "checkpoint-swap:1"])
         XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.error.contains("rank 0"), "the launcher names the rank that died: \(result.error)")
+        // An error in the ranks (a run that is not there) stops the job with the rank's message.
+        let missing = try mpi(["train", "--data", data, "--out", path("missing"), "--resume", "--threads", "1"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.error.contains("of 2: error:"), missing.error)
         result = try mpi(["train", "--data", data, "--out", path("killed"), "--resume", "--threads", "1"])
         XCTAssertEqual(result.status, 0, result.error)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("killed") + "/checkpoint/recommender/model.safetensors")),

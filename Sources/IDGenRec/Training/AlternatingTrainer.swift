@@ -16,7 +16,7 @@ import Tokenization
 ///   each later round, an ID phase that trains it through the recommender's loss; each ends by replacing the IDs.
 ///
 /// A checkpoint is written after every epoch and every phase; `resume` continues from it exactly, because
-/// every epoch's shuffling and dropout draw from a stream seeded by (seed, phase, epoch).
+/// every epoch's shuffling and every step's dropout draw from streams seeded by (seed, phase, epoch, step).
 public final class AlternatingTrainer: TrainingContext {
     public let configuration: TrainingConfiguration
     public let split: LeaveOneOutSplit
