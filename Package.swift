@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(name: "generate-text", dependencies: ["T5", "Generation", "Tokenization"], path: "Examples/GenerateText"),
         .executableTarget(name: "recommend-example", dependencies: ["IDGenRec"], path: "Examples/Recommend"),
         .testTarget(name: "CLITests", dependencies: ["idgenrec", "recommend-example", "generate-text", "T5", "TensorEngine"]),
-        .testTarget(name: "IDGenRecTests", dependencies: ["IDGenRec", "RecData", "T5", "Tokenization", "Generation", "TensorEngine", "DurableFiles"],
+        .testTarget(name: "IDGenRecTests", dependencies: ["IDGenRec", "Cluster", "RecData", "T5", "Tokenization", "Generation", "TensorEngine", "DurableFiles"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
         .testTarget(name: "DurableFilesTests", dependencies: ["DurableFiles"]),

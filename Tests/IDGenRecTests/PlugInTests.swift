@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import XCTest
 @testable import IDGenRec
@@ -88,6 +89,14 @@ final class PlugInTests: XCTestCase {
         XCTAssertEqual(session.configuration.ids.name, "numbered")
         XCTAssertEqual(try session.generateIDs(for: split.dataset.catalogue).dictionary.textualIDs, session.ids.textualIDs,
                        "reopened from its section, the design writes the IDs the run holds")
+        // A design that does not split its work still serves sharded `ids generate`: shards pass no candidates, and
+        // the merge writes every ID.
+        let source = try session.idSource, catalogue = split.dataset.catalogue
+        let shards = try (1...3).map { try Shard(index: $0, count: 3).range(of: catalogue.count, granule: source.batchSize) }
+        let candidates = try shards.flatMap { try source.firstCandidates(for: catalogue, items: $0, progress: nil) }
+        XCTAssertEqual(candidates.count, catalogue.count)
+        XCTAssertTrue(candidates.allSatisfy(\.isEmpty))
+        XCTAssertEqual(try source.ids(for: catalogue, firstCandidates: candidates).dictionary.textualIDs, session.ids.textualIDs)
         var job = EvaluationJob(dataset: "cyclic", split: split, part: .test)
         job.model = EvaluationJob.Model(path: run.url.path)
         let outcome = try job.run()

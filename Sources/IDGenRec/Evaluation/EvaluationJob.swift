@@ -218,8 +218,8 @@ public struct EvaluationJob {
         let seconds = measurements.compactMap(\.record.seconds)
         record.seconds = seconds.isEmpty ? nil : (seconds.reduce(0, +) * 10).rounded() / 10
         if whole.hasModel { record.result = outcome.rows[0].result }
-        let baselines = whole.hasModel ? 1 : 0
-        record.include(zip(whole.rows, rankings).dropFirst(baselines).map { BaselineResult(name: $0.name, ranking: $1, notes: $0.notes) })
+        let modelRows = whole.hasModel ? 1 : 0
+        record.include(zip(whole.rows, rankings).dropFirst(modelRows).map { BaselineResult(name: $0.name, ranking: $1, notes: $0.notes) })
         if let sampled = whole.sampledUsers { record.recordSample(of: sampled, from: whole.splitUsers, seed: whole.sampleSeed) }
         if let file = whole.recordFile {
             let url = URL(fileURLWithPath: file)

@@ -11,7 +11,7 @@ struct MergeCommand: ParsableCommand {
         discussion: "Give every shard's part (NAME.part-I-of-N.json) of one job. Evaluations put each user's rank back in place, so the metrics are the unsharded run's; ID dictionaries resolve collisions over the whole catalogue, as one process would.")
 
     @Argument(help: "The parts, one per shard.", completion: .file(extensions: ["json"])) var parts: [String]
-    @Option(help: "The merged result: an evaluation record (its per-user ranks beside it), an ID dictionary (format from the extension) or the recommendations. Default for an evaluation: where the unsharded command writes it.")
+    @Option(help: "The merged result: an evaluation record (its per-user ranks beside it), an ID dictionary (in the format the shards were asked for) or the recommendations (default: standard output). Default for an evaluation: where the unsharded command writes it.")
     var out: String?
     @Flag(help: "Print a merged evaluation as one JSON line per row.") var json = false
 
