@@ -140,12 +140,21 @@ public struct LearnedIDs: IDDesignRecipe {
             case .ids: try idPhase(phase, context)
             default: throw IDGenRecError.invalidInput("learned IDs have no phase \(phase)")
             }
+            // Warm-started on the title-word design's IDs, the first recommender phase trains on exactly them.
+            if phase == .warmStart, let fixed = try titleWordIDs(context) { return context.replaceIDs(fixed, after: phase) }
             try regenerateIDs(after: phase, context)
         }
 
-        /// The generator learns to write a few words of each item's own text.
+        /// The fixed title-word design's IDs for the run's catalogue, when the warm start imitates them.
+        private func titleWordIDs(_ context: any TrainingContext) throws -> GeneratedIDs? {
+            guard recipe.warmStartStrategy == .titleWords else { return nil }
+            return try TitleWords(tokenizer: generator.tokenizer, minimumWords: recipe.warmStartWords).ids(for: context.split.dataset.catalogue)
+        }
+
+        /// The generator learns to write a few words of each item's own text (or the title-word design's IDs).
         private func warmStart(_ context: any TrainingContext) throws {
-            let targets = WarmStartTargets.targets(for: texts!, strategy: recipe.warmStartStrategy, count: recipe.warmStartWords)
+            let targets = try titleWordIDs(context).map(\.dictionary.textualIDs)
+                ?? WarmStartTargets.targets(for: texts!, strategy: recipe.warmStartStrategy, count: recipe.warmStartWords)
             let tokenizer = generator.tokenizer, textTokens = self.textTokens
             // Items whose text has no words learn to write their title's first pieces instead of nothing.
             let targetTokens = zip(targets, textTokens).map { target, source in

@@ -10,14 +10,20 @@ public enum WarmStartTargets {
         case salientWords = "salient-words"
         /// The first `count` words of the text that are not stop words.
         case leadingWords = "leading-words"
+        /// The IDs of the fixed title-word design (``TitleWords`` with `count` words, collisions resolved as it
+        /// resolves them): the generator learns to write them, and the first recommender phase trains on exactly
+        /// them, so that the alternation starts where the fixed design is and its ID phases can only move from there.
+        case titleWords = "title-words"
     }
 
     /// One target per text (possibly empty for a text without words). Words keep the spelling they have in
     /// the text, so that the generator learns to copy, the easiest thing to learn from scratch.
+    /// ``Strategy/titleWords`` reads the catalogue, not texts: ``LearnedIDs`` gives the generator ``TitleWords``'s IDs
+    /// themselves, and from texts alone this answers with their nearest, the leading words.
     public static func targets(for texts: [String], strategy: Strategy, count: Int) -> [String] {
         let words = texts.map(Self.words)
         switch strategy {
-        case .leadingWords:
+        case .leadingWords, .titleWords:
             return words.map { $0.prefix(count).map(\.word).joined(separator: " ") }
         case .salientWords:
             var documentFrequency: [String: Int] = [:]
