@@ -26,6 +26,8 @@ public struct LearnedIDs: IDDesignRecipe {
     public var softHistoryItems = 5
     public var generatorLearningRate: Float = 1e-4
     public var idBatchSize = 32
+    /// After an ID phase, a regenerated ID replaces an item's only where the recommender prefers it (``IDChangeFilter``).
+    public var idPhaseKeepsOnlyBetterIDs = true
 
     public init() {}
 
@@ -37,12 +39,12 @@ public struct LearnedIDs: IDDesignRecipe {
         try c.take(.warmStartEpochs, &warmStartEpochs); try c.take(.warmStartLearningRate, &warmStartLearningRate)
         try c.take(.idEpochs, &idEpochs); try c.take(.idPhaseSampleFraction, &idPhaseSampleFraction)
         try c.take(.softHistoryItems, &softHistoryItems); try c.take(.generatorLearningRate, &generatorLearningRate)
-        try c.take(.idBatchSize, &idBatchSize)
+        try c.take(.idBatchSize, &idBatchSize); try c.take(.idPhaseKeepsOnlyBetterIDs, &idPhaseKeepsOnlyBetterIDs)
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case generator, generatorSettings, warmStartStrategy, warmStartWords, warmStartEpochs, warmStartLearningRate
-        case idEpochs, idPhaseSampleFraction, softHistoryItems, generatorLearningRate, idBatchSize
+        case idEpochs, idPhaseSampleFraction, softHistoryItems, generatorLearningRate, idBatchSize, idPhaseKeepsOnlyBetterIDs
     }
 
     public func validate() throws {
@@ -180,9 +182,7 @@ public struct LearnedIDs: IDDesignRecipe {
             frozen.forEach { $0.setRequiresGradient(false) }
             recommenderModel.dropout.isTraining = false
             defer { frozen.forEach { $0.setRequiresGradient(true) } }
-            // Every k-th sample, k = 1 / fraction (capped: a fraction of 1e-30 visits one sample, it does not trap).
-            let stride = max(1, Int(min((1 / recipe.idPhaseSampleFraction).rounded(), Float(max(split.training.count, 1)))))
-            let samples = Swift.stride(from: 0, to: split.training.count, by: stride).map { split.training[$0] }
+            let samples = idPhaseSamples(split)
             try context.train(generatorModel, in: phase, epochs: recipe.idEpochs, samples: samples.count, batchSize: recipe.idBatchSize,
                               learningRate: recipe.generatorLearningRate, length: { split.history(of: samples[$0]).count }) { share in
                 // The generator reads the share's recent items, not the batch's: processes split this phase's work
@@ -221,10 +221,25 @@ public struct LearnedIDs: IDDesignRecipe {
 
         private func regenerateIDs(after phase: TrainingPhase, _ context: any TrainingContext) throws {
             context.observer(.phaseStarted(name: "\(phase): generating IDs", steps: textTokens.count))
-            let generated = try generator.generateIDs(itemIDs: context.ids.itemIDs, texts: texts!) { done, total in
+            var generated = try generator.generateIDs(itemIDs: context.ids.itemIDs, texts: texts!) { done, total in
                 context.observer(.step(done: done, total: total, loss: .nan))
             }
+            if case .ids = phase, recipe.idPhaseKeepsOnlyBetterIDs {
+                let split = context.split
+                let filtered = try IDChangeFilter.filter(current: context.ids, proposed: generated.dictionary, recommender: context.recommender,
+                                                         split: split, samples: idPhaseSamples(split), hints: context.hints(ofTrainingSample:),
+                                                         batchSize: context.configuration.batchSize)
+                let dictionary = try IDDictionary(itemIDs: context.ids.itemIDs, textualIDs: filtered.textualIDs, tokenizer: generator.tokenizer)
+                generated = GeneratedIDs(dictionary: dictionary, statistics: IDStatistics(dictionary: dictionary))
+                context.observer(.message("\(phase): \(filtered.accepted) of \(filtered.changed) regenerated IDs kept (the recommender prefers them); the others stay"))
+            }
             context.replaceIDs(generated, after: phase)
+        }
+
+        /// Every k-th training sample, k = 1 / `idPhaseSampleFraction` (capped: a fraction of 1e-30 visits one sample).
+        private func idPhaseSamples(_ split: LeaveOneOutSplit) -> [LeaveOneOutSplit.Sample] {
+            let stride = max(1, Int(min((1 / recipe.idPhaseSampleFraction).rounded(), Float(max(split.training.count, 1)))))
+            return Swift.stride(from: 0, to: split.training.count, by: stride).map { split.training[$0] }
         }
     }
 }
