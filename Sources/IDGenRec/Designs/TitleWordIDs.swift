@@ -78,12 +78,12 @@ public struct TitleWords: ItemIDSource {
     }
 
     public func ids(for catalogue: Catalogue, firstCandidates: [[String]]) throws -> GeneratedIDs {
-        let words = catalogue.items.map(words(of:))
-        // One candidate per item, which a retry could not change: collisions go straight to the fallback.
+        // One candidate per item, which a retry could not change: collisions go straight to the fallback, the only
+        // place that reads an item's words again.
         var uniqueness = UniqueIDAssignment()
         uniqueness.penaltyRaises = 0
-        let assignment = try uniqueness.assign(count: words.count, candidates: { items, _ in items.map { firstCandidates[$0] } },
-                                               fallbackWords: { words[$0] })
+        let assignment = try uniqueness.assign(count: catalogue.count, candidates: { items, _ in items.map { firstCandidates[$0] } },
+                                               fallbackWords: { words(of: catalogue.items[$0]) })
         let dictionary = try IDDictionary(itemIDs: catalogue.items.map(\.id), textualIDs: assignment.ids, tokenizer: tokenizer)
         return GeneratedIDs(dictionary: dictionary, statistics: IDStatistics(dictionary: dictionary, decidedByFallback: assignment.decidedByFallback))
     }

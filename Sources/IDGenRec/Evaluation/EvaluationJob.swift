@@ -119,16 +119,16 @@ public struct EvaluationJob {
         }
         let url = PartialResults.url(beside: record, shard: shard)
         try PartialResult(kind: .evaluation, job: identity, shard: shard, payload: measurement).write(to: url)
-        var outcome = try Self.outcome(of: measurement)
+        var outcome = Self.outcome(of: measurement, rankings: try Self.rankings(of: measurement))
         outcome.recordFile = url
         return outcome
     }
 
-    /// Combines the partial results of every shard of one job into what the unsharded job writes: each row's ranks
-    /// put back in the users' order (the metrics are then the unsharded job's to the last bit), the record and the
-    /// per-user ranks written to `out` (default: where the unsharded job writes them).
-    public static func merge(_ parts: [URL], out: String?) throws -> Outcome {
-        var measurements = try PartialResults.read(parts, as: Measurement.self).map(\.payload)
+    /// Combines the partial results of every shard of one job (``PartialResults/read(_:as:)``, in shard order) into what
+    /// the unsharded job writes: each row's ranks put back in the users' order (the metrics are then the unsharded job's
+    /// to the last bit), the record and the per-user ranks written to `out` (default: where the unsharded job writes them).
+    public static func merge(_ parts: [PartialResult<Measurement>], out: String?) throws -> Outcome {
+        var measurements = parts.map(\.payload)
         if let out { measurements[0].recordFile = out }
         return try finish(measurements)
     }
@@ -192,9 +192,9 @@ public struct EvaluationJob {
         }
     }
 
-    /// The rows of a (whole or partial) measurement, each row's metrics over its users.
-    private static func outcome(of measurement: Measurement) throws -> Outcome {
-        let rows = try zip(measurement.rows, rankings(of: measurement)).map { row, ranking in
+    /// The rows of a (whole or partial) measurement, each row's metrics over its users (`rankings`, one per row).
+    private static func outcome(of measurement: Measurement, rankings: [RankingEvaluation]) -> Outcome {
+        let rows = zip(measurement.rows, rankings).map { row, ranking in
             Row(name: row.name, result: ranking.result(model: row.name, split: measurement.part.rawValue), notes: row.notes, isContext: row.isContext)
         }
         return Outcome(rows: rows, samples: measurement.rows.first?.ranks.count ?? 0, recordFile: nil, warnings: measurement.warnings,
@@ -213,7 +213,7 @@ public struct EvaluationJob {
         whole.positions = order.indices.map { $0 }
         whole.warnings = measurements.flatMap(\.warnings).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
         let rankings = try rankings(of: whole)
-        var outcome = try outcome(of: whole)
+        var outcome = outcome(of: whole, rankings: rankings)
         var record = whole.record
         let seconds = measurements.compactMap(\.record.seconds)
         record.seconds = seconds.isEmpty ? nil : (seconds.reduce(0, +) * 10).rounded() / 10

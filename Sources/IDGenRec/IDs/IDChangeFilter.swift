@@ -23,8 +23,8 @@ public enum IDChangeFilter {
         for start in stride(from: 0, to: relevant.count, by: max(batchSize, 1)) {
             let batch = Array(relevant[start..<min(start + batchSize, relevant.count)])
             let sources = batch.map { recommender.source(history: split.history(of: $0), ids: current, hints: hints($0)) }
-            let old = try logProbabilities(of: batch.map { recommender.target(item: split.target(of: $0), ids: current) }, after: sources, recommender)
-            let new = try logProbabilities(of: batch.map { recommender.target(item: split.target(of: $0), ids: proposed) }, after: sources, recommender)
+            let old = logProbabilities(of: batch.map { recommender.target(item: split.target(of: $0), ids: current) }, after: sources, recommender)
+            let new = logProbabilities(of: batch.map { recommender.target(item: split.target(of: $0), ids: proposed) }, after: sources, recommender)
             for (index, sample) in batch.enumerated() { gain[Int(split.target(of: sample)), default: 0] += new[index] - old[index] }
         }
         // The items the recommender prefers the new ID for switch together (two items may trade IDs); one whose new ID
@@ -42,28 +42,19 @@ public enum IDChangeFilter {
     }
 
     /// Each target's summed log-probability after its source, teacher-forced, without dropout.
-    static func logProbabilities(of targets: [[Int32]], after sources: [[Int32]], _ recommender: Recommender) throws -> [Double] {
+    static func logProbabilities(of targets: [[Int32]], after sources: [[Int32]], _ recommender: Recommender) -> [Double] {
         let model = recommender.model
         var sources = sources
-        let logits = withoutGradient {
+        let logProbabilities = withoutGradient {
             model.withDropout(false) {
                 let softRows = recommender.extraInputRows(renumbering: &sources)
-                return model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID), extraRows: softRows).logits
+                return model(T5Batch(sources: sources, targets: targets, padTokenID: model.padTokenID), extraRows: softRows).logits.logSoftmax()
             }
         }
         let vocabulary = model.vocabularySize, length = targets.map(\.count).max() ?? 0
-        return logits.scalars.withUnsafeBufferPointer { values in
+        return logProbabilities.scalars.withUnsafeBufferPointer { values in
             targets.enumerated().map { row, target in
-                var total = 0.0
-                for (position, token) in target.enumerated() {
-                    let base = (row * length + position) * vocabulary
-                    var largest = -Float.infinity
-                    for v in 0..<vocabulary { largest = max(largest, values[base + v]) }
-                    var sum = 0.0
-                    for v in 0..<vocabulary { sum += exp(Double(values[base + v] - largest)) }
-                    total += Double(values[base + Int(token)] - largest) - log(sum)
-                }
-                return total
+                target.enumerated().reduce(0.0) { total, step in total + Double(values[(row * length + step.offset) * vocabulary + Int(step.element)]) }
             }
         }
     }

@@ -88,8 +88,7 @@ public final class RunSession {
     /// `name` names the catalogue in the cache (a dataset folder's name).
     public func zeroShotCatalogue(_ catalogue: Catalogue, name: String, progress: ((Int, Int) -> Void)? = nil)
         throws -> (catalogue: ServedCatalogue, statistics: IDStatistics, cachedIn: URL?, reused: Bool) {
-        let runState = [run.configurationURL, run.stateURL].map { (try? Data(contentsOf: $0)) ?? Data() }
-        let fingerprint = ZeroShotIDCache.fingerprint(of: catalogue, with: runState)
+        let fingerprint = ZeroShotIDCache.fingerprint(of: catalogue, with: run.stateBytes)
         let cached = try ZeroShotIDCache(run: run).ids(name: name, fingerprint: fingerprint, catalogue: catalogue, tokenizer: tokenizer) {
             try generateIDs(for: catalogue, progress: progress).dictionary
         }

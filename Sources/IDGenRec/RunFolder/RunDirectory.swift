@@ -47,6 +47,10 @@ public struct RunDirectory: Sendable {
 
     public var cataloguesURL: URL { url.appendingPathComponent("catalogues.json") }
 
+    /// The run's configuration and checkpoint state as bytes (empty where missing): what tells one state of a run from
+    /// another, for caches and sharded jobs that must not mix two.
+    public var stateBytes: [Data] { [configurationURL, stateURL].map { (try? Data(contentsOf: $0)) ?? Data() } }
+
     /// Records the datasets the run is trained on (written once, when the run starts).
     public func recordCatalogues(_ catalogues: [TrainingCatalogue]) throws {
         let encoder = JSONEncoder()

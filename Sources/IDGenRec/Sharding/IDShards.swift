@@ -18,13 +18,9 @@ public enum IDShards {
          "items": "\(catalogue.count)", "catalogue_fingerprint": fingerprint(of: catalogue)]
     }
 
-    /// The catalogue's items and their texts, hashed: a catalogue that changed between the shards and the merge is refused.
-    public static func fingerprint(of catalogue: Catalogue) -> String {
-        PartialResults.fingerprint(catalogue.items.map { item in
-            [item.id, item.title ?? "", item.brand ?? "", item.categories.joined(separator: "|"), item.description ?? "", item.keywords ?? ""]
-                .joined(separator: "\t")
-        })
-    }
+    /// The catalogue's items and their texts, hashed as the zero-shot ID cache hashes them: a catalogue that changed
+    /// between the shards and the merge is refused.
+    public static func fingerprint(of catalogue: Catalogue) -> String { ZeroShotIDCache.fingerprint(of: catalogue, with: []) }
 
     /// Decodes `shard`'s items and writes its partial result to `url`; returns the items it took.
     @discardableResult

@@ -110,16 +110,15 @@ public enum PartialResults {
 
     /// An FNV-1a hash of `parts`, in hex: what tells apart two datasets, runs or files that share a path.
     public static func fingerprint<S: Sequence<String>>(_ parts: S) -> String {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for part in parts {
-            for byte in part.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-            hash = (hash ^ 0x1F) &* 0x0000_0100_0000_01B3   // a separator, so ["ab", "c"] and ["a", "bc"] differ
-        }
-        return String(hash, radix: 16)
+        var hash = FNV1a()
+        for part in parts { hash.add(part) }
+        return String(hash.value, radix: 16)
     }
 
     /// The fingerprint of a run as it stands: its configuration and its checkpoint's state.
     public static func fingerprint(of run: RunDirectory) -> String {
-        fingerprint([run.configurationURL, run.stateURL].map { String(decoding: (try? Data(contentsOf: $0)) ?? Data(), as: UTF8.self) })
+        var hash = FNV1a()
+        for part in run.stateBytes { hash.add(part) }
+        return String(hash.value, radix: 16)
     }
 }

@@ -105,12 +105,9 @@ public struct DataParallel {
     /// process 0's), and returns that hash. A replica that drifted (nodes whose floating point differs) is an error
     /// naming its rank, not a model that silently averages diverging copies.
     public func requireIdenticalReplicas(_ tensors: [Tensor]) throws -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for tensor in tensors {
-            tensor.withUnsafeMutableScalars { values in
-                for value in values { hash = (hash ^ UInt64(value.bitPattern)) &* 0x0000_0100_0000_01B3 }
-            }
-        }
+        var fnv = FNV1a()
+        for tensor in tensors { tensor.withUnsafeMutableScalars { fnv.add(UnsafeRawBufferPointer($0)) } }
+        let hash = fnv.value
         guard !isSingle else { return hash }
         var leader = hash
         try withUnsafeMutableBytes(of: &leader) { try communicator.broadcast($0, from: 0) }

@@ -23,7 +23,7 @@ struct IDsCommand: ParsableCommand {
             let started = Date()
             if let shard = try sharding.resolve() {
                 // This shard's items' candidates, beside --out; `merge` resolves collisions over the whole catalogue.
-                let part = partialResultPath(out, shard: shard.shard)
+                let part = PartialResults.url(beside: out, shard: shard.shard).path
                 let format = (format ?? IDDictionaryFormat(fileName: out) ?? .tsv).rawValue
                 let items = try IDShards.writeShard(shard.shard, of: catalogue, source: session.idSource,
                                                     job: IDShards.identity(run: session.run, data: data, catalogue: catalogue, format: format),

@@ -23,8 +23,9 @@ struct MergeCommand: ParsableCommand {
         let urls = parts.map { URL(fileURLWithPath: $0) }
         switch try PartialResults.kind(of: urls[0]) {
         case .evaluation:
-            let outcome = try EvaluationJob.merge(urls, out: out)
-            let first = try PartialResults.read(urls, as: EvaluationJob.Measurement.self)[0].payload
+            let parts = try PartialResults.read(urls, as: EvaluationJob.Measurement.self)
+            let outcome = try EvaluationJob.merge(parts, out: out)
+            let first = parts[0].payload
             try EvaluationPrinter(part: first.part.rawValue, historyExcluded: first.record.historyExcluded ?? true,
                                   model: first.hasModel ? first.rows[0].name : nil, numberOfItems: nil).print(outcome, json: json)
         case .ids:

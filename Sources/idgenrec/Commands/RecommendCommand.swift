@@ -59,7 +59,7 @@ struct RecommendCommand: ParsableCommand {
             let job = ["model": session.run.url.path, "run_fingerprint": PartialResults.fingerprint(of: session.run), "data": data ?? "",
                        "histories_fingerprint": PartialResults.fingerprint(lists.map { $0.joined(separator: " ") }), "histories": file,
                        "k": "\(k)", "beams": "\(beams.map(String.init) ?? "default")", "json": "\(json)", "out": out]
-            let part = partialResultPath(out, shard: shard.shard)
+            let part = PartialResults.url(beside: out, shard: shard.shard).path
             try PartialResult(kind: .recommendations, job: job, shard: shard.shard, payload: ShardPayload(positions: positions, texts: texts))
                 .write(to: URL(fileURLWithPath: part))
             ShardOptions.report(shard, wrote: part)

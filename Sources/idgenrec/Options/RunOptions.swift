@@ -153,6 +153,3 @@ struct ShardOptions: ParsableArguments {
         FileHandle.standardError.write(Data("shard \(shard.shard) (\(shard.source)): partial result in \(file); combine the shards with `idgenrec merge PART... --out FILE`\n".utf8))
     }
 }
-
-/// Where a shard's partial result goes for a job that writes `out` (``PartialResults/url(beside:shard:)``).
-func partialResultPath(_ out: String, shard: Shard) -> String { PartialResults.url(beside: out, shard: shard).path }
