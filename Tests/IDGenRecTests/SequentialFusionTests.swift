@@ -49,6 +49,23 @@ final class SequentialFusionTests: XCTestCase {
             XCTAssertEqual(Double(recommendation.score), expected, accuracy: 1e-3, "item \(recommendation.item)")
         }
 
+        // With a transition share, the prior is SASRec's distribution and the forward co-occurrence baseline's scores
+        // (scaled to sum 1), mixed as probabilities; both over the items the user may get.
+        let forward = CooccurrenceBaseline(split: split, direction: .forward).cooccurrenceScores(history: indices[...])
+            .filter { !indices.contains($0.key) }
+        XCTAssertFalse(forward.isEmpty, "the cyclic catalogue's last item has followers")
+        let forwardMass = forward.values.reduce(0, +)
+        session.recommender.settings.transitionShare = 0.5
+        let mixed = try session.recommend(history: history, count: everything, beams: everything)
+        XCTAssertEqual(Set(mixed.map(\.item)), Set(allowed))
+        for recommendation in mixed {
+            let sasrecShare = exp(scores[recommendation.item] - logSum)
+            let prior = 0.5 * sasrecShare + 0.5 * (forward[Int32(recommendation.item)] ?? 0) / forwardMass
+            let expected = Double(plain[recommendation.item]!) + 2 * log(prior)
+            XCTAssertEqual(Double(recommendation.score), expected, accuracy: 1e-3, "item \(recommendation.item)")
+        }
+        session.recommender.settings.transitionShare = 0
+
         // Another catalogue is decoded without it: SASRec's rows are the run's items.
         let other = try Catalogue(items: (0..<5).map { Item(id: "other\($0)", title: "word\($0)") })
         session.readCatalogue(other.items)
@@ -57,5 +74,80 @@ final class SequentialFusionTests: XCTestCase {
         XCTAssertNotNil(session.recommender.sequentialModel)
 
         try assertDamagedAndMissing(SASRec.weightsFileName, in: run)
+    }
+
+    func testTheFusedPriorMixesItsPartsOverTheItemsThatMayBeRecommended() {
+        // SASRec: softmax of (0, log 2, log 3, log 4) without item 3 (excluded) = (1, 2, 3, 0) / 6.
+        let scores: [Float] = [0, log(2), log(3), log(4)]
+        // Transitions: item 1 twice item 2's score, item 3 excluded, item 7 outside the catalogue → (0, 2/3, 1/3, 0).
+        let transitions: [Int32: Double] = [1: 0.4, 2: 0.2, 3: 5, 7: 1]
+        // Text: items 0 and 2 alike → (1/2, 0, 1/2, 0).
+        let text: [Int32: Double] = [0: 0.3, 2: 0.3]
+        func assertPrior(_ prior: [Float], _ expected: [Double], _ message: String, line: UInt = #line) {
+            XCTAssertEqual(prior.count, expected.count, message, line: line)
+            for (got, want) in zip(prior, expected) { XCTAssertEqual(Double(got), want, accuracy: 1e-6, message, line: line) }
+        }
+        assertPrior(Recommender.fusedPrior(sequentialScores: scores, numberOfItems: 4, parts: [(0.25, transitions), (0.25, text)], excluded: [3]),
+                    [0.5 / 6 + 0.125, 0.5 * 2 / 6 + 0.25 * 2 / 3, 0.5 * 3 / 6 + 0.25 / 3 + 0.125, 0], "SASRec, transitions and text")
+        assertPrior(Recommender.fusedPrior(sequentialScores: nil, numberOfItems: 4, parts: [(0.5, transitions)], excluded: [3]),
+                    [0.5 / 3, 0.5 / 3 + 0.5 * 2 / 3, 0.5 / 3 + 0.5 / 3, 0], "no sequential model: the rest is uniform")
+        assertPrior(Recommender.fusedPrior(sequentialScores: scores, numberOfItems: 4, parts: [(0.5, [3: 1]), (0, text), (0.5, [:])], excluded: [3]),
+                    [1.0 / 6, 2.0 / 6, 3.0 / 6, 0], "parts with nothing that may be recommended, or no share: SASRec alone")
+        assertPrior(Recommender.fusedPrior(sequentialScores: nil, numberOfItems: 4, parts: [(0.5, transitions), (0.5, text)], excluded: [3]),
+                    [0.25, 0.5 * 2 / 3, 0.5 / 3 + 0.25, 0], "shares that take it all leave nothing uniform")
+        assertPrior(Recommender.fusedPrior(sequentialScores: scores, numberOfItems: 4, parts: [(0.5, transitions)], excluded: [0, 1, 2, 3]),
+                    [0, 0, 0, 0], "everything excluded")
+    }
+
+    func testPriorSharesAreCheckedAndSharesThatTakeItAllTrainNoSequentialModel() throws {
+        var configuration = Self.fusionConfiguration()
+        configuration.recommenderSettings.transitionShare = 0.5
+        configuration.recommenderSettings.textShare = 0.25
+        XCTAssertNoThrow(try configuration.validate())
+        let wrongs: [(String, (inout TrainingConfiguration) -> Void)] = [
+            ("transitionShare", { $0.recommenderSettings.similarItemHints = 0 }),
+            ("transitionShare", { $0.recommenderSettings.sequentialFusion = 0 }),
+            ("transitionShare", { $0.recommenderSettings.transitionShare = 1.5 }),
+            ("textShare", { $0.recommenderSettings.textShare = 0.75 }),
+            ("textShare", { $0.recommenderSettings.transitionShare = 0; $0.recommenderSettings.sequentialFusion = 0 }),
+        ]
+        for (field, change) in wrongs {
+            var wrong = configuration
+            change(&wrong)
+            XCTAssertThrowsError(try wrong.validate()) { XCTAssertTrue("\($0)".contains(field), "\($0)") }
+        }
+
+        // Transitions and text take the whole prior: nothing is left to SASRec, so the run trains none, and decoding
+        // still fuses the prior (exhaustive search: each score moves by the weight times the item's log prior).
+        configuration.recommenderSettings.textShare = 0.5
+        let split = try EndToEndTests.cyclicSplit(users: 60)
+        let tokenizer = try EndToEndTests.tokenizer(for: split)
+        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("prior-\(UUID().uuidString)"))
+        defer { try? FileManager.default.removeItem(at: run.url) }
+        let trainer = try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokenizer, run: run)
+        XCTAssertEqual(trainer.phases, [.recommender(round: 1)])
+        try trainer.train()
+        let session = try RunSession(run: run)
+        session.recommender.settings.lengthPenalty = 0
+        let history = ["item4", "item5", "item6"]
+        let indices = history.map { Int32(session.ownCatalogue.index(of: $0)!) }
+        let everything = session.ownCatalogue.items.count - history.count
+        let fused = try session.recommend(history: history, count: everything, beams: everything)
+        session.recommender.settings.sequentialFusion = 0
+        let plain = Dictionary(uniqueKeysWithValues: try session.recommend(history: history, count: everything, beams: everything).map { ($0.item, $0.score) })
+        let forward = CooccurrenceBaseline(split: split, direction: .forward).cooccurrenceScores(history: indices[...])
+            .filter { !indices.contains($0.key) }
+        let text = TextSimilarityIndex(catalogue: split.dataset.catalogue).similarities(to: indices.last!).filter { !indices.contains($0.item) }
+        let forwardMass = forward.values.reduce(0, +), textMass = text.reduce(0) { $0 + $1.similarity }
+        XCTAssertGreaterThan(forwardMass, 0)
+        XCTAssertGreaterThan(textMass, 0)
+        let similarity = Dictionary(uniqueKeysWithValues: text.map { ($0.item, $0.similarity) })
+        for recommendation in fused {
+            let item = Int32(recommendation.item)
+            let prior = 0.5 * (forward[item] ?? 0) / forwardMass + 0.5 * (similarity[item] ?? 0) / textMass
+            let expected = Double(plain[recommendation.item]!) + Double(configuration.recommenderSettings.sequentialFusion) * log(max(prior, 1e-30))
+            // Items outside both parts fall to the constraint's floor; the ranking of the rest is what the prior says.
+            if prior > 0 { XCTAssertEqual(Double(recommendation.score), expected, accuracy: 1e-3, "item \(item)") }
+        }
     }
 }

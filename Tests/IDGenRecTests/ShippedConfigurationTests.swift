@@ -15,5 +15,8 @@ final class ShippedConfigurationTests: XCTestCase {
         let recipe = try TrainingConfiguration.read(from: folder.appendingPathComponent("beauty.json"))
         XCTAssertTrue(recipe.recommenderSettings.copyGate)
         XCTAssertEqual(recipe.recommenderSettings.sequentialFusion, 1)
+        XCTAssertEqual(recipe.recommenderSettings.transitionShare, 0.3)
+        XCTAssertEqual(recipe.recommenderSettings.textShare, 0.3)
+        XCTAssertTrue(recipe.recommenderSettings.readsSequentialModel, "SASRec keeps 0.4 of the prior")
     }
 }

@@ -28,10 +28,15 @@ public struct EvaluationJob {
         public var copyBonus: Float?
         /// The weight of the run's sequential model in decoding (``Recommender/Settings/sequentialFusion``); nil: the run's.
         public var sequentialFusion: Float?
+        /// The item transitions' share of the fused prior (``Recommender/Settings/transitionShare``); nil: the run's.
+        public var transitionShare: Float?
+        /// Text similarity's share of the fused prior (``Recommender/Settings/textShare``); nil: the run's.
+        public var textShare: Float?
 
-        public init(path: String, ids: IDChoice = .own, lengthPenalty: Float? = nil, copyBonus: Float? = nil, sequentialFusion: Float? = nil) {
+        public init(path: String, ids: IDChoice = .own, lengthPenalty: Float? = nil, copyBonus: Float? = nil, sequentialFusion: Float? = nil,
+                    transitionShare: Float? = nil, textShare: Float? = nil) {
             self.path = path; self.ids = ids; self.lengthPenalty = lengthPenalty; self.copyBonus = copyBonus
-            self.sequentialFusion = sequentialFusion
+            self.sequentialFusion = sequentialFusion; self.transitionShare = transitionShare; self.textShare = textShare
         }
     }
 
@@ -253,6 +258,8 @@ public struct EvaluationJob {
         if let value = model.lengthPenalty { variant += "-length-penalty-\(value)" }
         if let value = model.copyBonus { variant += "-copy-bonus-\(value)" }
         if let value = model.sequentialFusion { variant += "-sequential-fusion-\(value)" }
+        if let value = model.transitionShare { variant += "-transition-share-\(value)" }
+        if let value = model.textShare { variant += "-text-share-\(value)" }
         return variant
     }
 
@@ -289,12 +296,19 @@ public struct EvaluationJob {
         session.readCatalogue(catalogue.items)   // the evaluation decodes the dataset's item indices
         if let lengthPenalty = model.lengthPenalty { session.recommender.settings.lengthPenalty = lengthPenalty }
         if let copyBonus = model.copyBonus { session.recommender.settings.copyBonus = copyBonus }
-        if let weight = model.sequentialFusion {
-            guard weight == 0 || session.recommender.sequentialModel != nil else {
-                throw IDGenRecError.invalidInput("sequential fusion needs a run that trained a sequential model on \(dataset)'s catalogue "
-                                                 + "(recommenderSettings.sequentialFusion or collaborativeTokens in its configuration)")
-            }
-            session.recommender.settings.sequentialFusion = weight
+        let settings = session.recommender.settings
+        session.recommender.settings.sequentialFusion = model.sequentialFusion ?? settings.sequentialFusion
+        session.recommender.settings.transitionShare = model.transitionShare ?? settings.transitionShare
+        session.recommender.settings.textShare = model.textShare ?? settings.textShare
+        let shares = session.recommender.settings.transitionShare + session.recommender.settings.textShare
+        guard shares <= 1 else { throw IDGenRecError.invalidInput("the transition and text shares of the fused prior add up to \(shares), above 1") }
+        if model.sequentialFusion != nil || model.transitionShare != nil || model.textShare != nil,
+           session.recommender.settings.sequentialFusion > 0 && !session.recommender.fusesPrior {
+            throw IDGenRecError.invalidInput("fusion needs a run that trained a sequential model on \(dataset)'s catalogue "
+                                             + "(recommenderSettings.sequentialFusion or collaborativeTokens in its configuration), or a transition or text share")
+        }
+        if model.transitionShare ?? 0 > 0 && session.recommender.hints == nil {
+            throw IDGenRecError.invalidInput("--transition-share needs a run whose prompts list similar-item hints (recommenderSettings.similarItemHints)")
         }
         var evaluator = try Evaluator(recommender: session.recommender, ids: dictionary, beams: beams, cutoffs: cutoffs)
         evaluator.excludingHistory = excludingHistory
@@ -304,8 +318,12 @@ public struct EvaluationJob {
         record.seconds = (Date().timeIntervalSince(started) * 10).rounded() / 10
         record.lengthPenalty = Double(session.recommender.settings.lengthPenalty)
         record.copyBonus = Double(session.recommender.settings.copyBonus)
-        let fusion = session.recommender.sequentialModel == nil ? 0 : session.recommender.settings.sequentialFusion
-        record.sequentialFusion = fusion > 0 ? Double(fusion) : nil
+        if session.recommender.fusesPrior {
+            let fused = session.recommender.settings
+            record.sequentialFusion = Double(fused.sequentialFusion)
+            record.transitionShare = fused.transitionShare > 0 && session.recommender.hints != nil ? Double(fused.transitionShare) : nil
+            record.textShare = fused.textShare > 0 ? Double(fused.textShare) : nil
+        }
         return (ranking, record, warnings)
     }
 

@@ -167,6 +167,16 @@ public struct SimilarItemHints: Sendable {
     /// The co-occurrence hints' candidates, best first.
     private func cooccurring(history: ArraySlice<Int32>, leavingOut own: ArraySlice<Int32>?) -> [Int32] {
         guard count > 0 else { return [] }
+        let excluded = Set(history)
+        return followerScores(history: history, leavingOut: own).filter { !excluded.contains($0.key) }
+            .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .prefix(count).map(\.key)
+    }
+
+    /// Every item that followed one of the history's last items in the training sequences, scored by the share of
+    /// each recent item's row it holds, the newest item weighing most (1, 1/2, 1/3): the forward co-occurrence
+    /// baseline's scores. History items are not taken out. `own`: as in ``hints(history:leavingOut:)``.
+    public func followerScores(history: ArraySlice<Int32>, leavingOut own: ArraySlice<Int32>? = nil) -> [Int32: Double] {
         let recent = Array(history.suffix(recentItems).reversed())
         var ownRows: [Int32: [Int32: Double]] = [:]
         if let own {
@@ -185,9 +195,6 @@ public struct SimilarItemHints: Sendable {
                 if others > 1e-9 { scores[next, default: 0] += others / total / Double(age + 1) }
             }
         }
-        let excluded = Set(history)
-        return scores.filter { !excluded.contains($0.key) }
-            .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            .prefix(count).map(\.key)
+        return scores
     }
 }

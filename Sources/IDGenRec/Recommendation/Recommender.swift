@@ -38,6 +38,17 @@ public final class Recommender {
     /// The sequential recommender whose item probabilities decoding fuses, when `settings.sequentialFusion > 0`;
     /// indexed as the decoded catalogue is (none: a catalogue it was not trained on, decoded without it).
     public var sequentialModel: SASRec?
+    /// The decoded catalogue's items' texts as text similarity compares them (``TextSimilarityIndex/mainText(of:)``),
+    /// read when `settings.textShare > 0`; set by whoever opens the catalogue.
+    public var similarityTexts: [String] = [] { didSet { textIndexStorage = nil } }
+    private var textIndexStorage: TextSimilarityIndex?
+    /// The TF-IDF index of ``similarityTexts``, built when first read.
+    var textIndex: TextSimilarityIndex {
+        if let textIndexStorage { return textIndexStorage }
+        let index = TextSimilarityIndex(texts: similarityTexts)
+        textIndexStorage = index
+        return index
+    }
 
     /// How histories become inputs.
     public struct Settings: Codable, Sendable, Equatable {
@@ -70,14 +81,31 @@ public final class Recommender {
         /// with copying one from its input (the history's IDs, the hints), by how much and from where it learned.
         public var copyGate = false
 
-        /// Shallow fusion with the run's sequential recommender (SASRec): beam search ranks the model's
-        /// log-probability of an item's ID plus this weight times SASRec's log-probability of the item, spread over
-        /// the ID's tokens through the catalogue's trie (0: off). Text and co-purchase knowledge are complementary:
-        /// the ID model knows what items are, SASRec what this user's sequence does next.
+        /// Shallow fusion: beam search ranks the model's log-probability of an item's ID plus this weight times the
+        /// log-probability of the item under a prior, spread over the ID's tokens through the catalogue's trie (0:
+        /// off). The prior is the run's sequential recommender's (SASRec) distribution, mixed with the item
+        /// transitions' and text similarity's where ``transitionShare`` and ``textShare`` ask for them. Text and
+        /// co-purchase knowledge are complementary: the ID model knows what items are, SASRec what this user's
+        /// sequence does next.
         public var sequentialFusion: Float = 0
 
-        /// Whether the run trains a sequential recommender for these settings.
-        public var readsSequentialModel: Bool { collaborativeTokens || sequentialFusion > 0 }
+        /// The fused prior's share (0...1) given to what followed the history's last items in the training sequences:
+        /// the forward co-occurrence distribution of the similar-item hints' counts. SASRec generalises over whole
+        /// sequences; the counts remember exact next steps, which on some catalogues (Toys) are the strongest single
+        /// signal.
+        public var transitionShare: Float = 0
+
+        /// The fused prior's share (0...1) given to the items whose text resembles the last item's (TF-IDF cosine,
+        /// the text baseline's scores). Needs no interactions, so it serves a catalogue the run never saw too.
+        public var textShare: Float = 0
+
+        /// The fused prior's share left to SASRec's distribution; where the decoded catalogue has no sequential
+        /// model (another catalogue, or a run that trains none because the shares take it all), to the uniform one.
+        public var sequentialShare: Float { max(0, 1 - transitionShare - textShare) }
+
+        /// Whether the run trains a sequential recommender for these settings: for its soft tokens, or for its share
+        /// of the fused prior.
+        public var readsSequentialModel: Bool { collaborativeTokens || (sequentialFusion > 0 && sequentialShare > 0) }
 
         /// Whether prompts list hints of either kind.
         public var listsHints: Bool { similarItemHints > 0 || textHints > 0 }
@@ -91,7 +119,7 @@ public final class Recommender {
             try c.take(.lengthPenalty, &lengthPenalty); try c.take(.lastItemTextTokens, &lastItemTextTokens)
             try c.take(.copyBonus, &copyBonus); try c.take(.similarItemHints, &similarItemHints); try c.take(.textHints, &textHints)
             try c.take(.collaborativeTokens, &collaborativeTokens); try c.take(.copyGate, &copyGate)
-            try c.take(.sequentialFusion, &sequentialFusion)
+            try c.take(.sequentialFusion, &sequentialFusion); try c.take(.transitionShare, &transitionShare); try c.take(.textShare, &textShare)
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -105,10 +133,12 @@ public final class Recommender {
             if collaborativeTokens { try c.encode(collaborativeTokens, forKey: .collaborativeTokens) }
             if copyGate { try c.encode(copyGate, forKey: .copyGate) }
             if sequentialFusion != 0 { try c.encode(sequentialFusion, forKey: .sequentialFusion) }
+            if transitionShare != 0 { try c.encode(transitionShare, forKey: .transitionShare) }
+            if textShare != 0 { try c.encode(textShare, forKey: .textShare) }
         }
 
         enum CodingKeys: String, CodingKey {
-            case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens, copyBonus, similarItemHints, textHints, collaborativeTokens, copyGate, sequentialFusion
+            case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens, copyBonus, similarItemHints, textHints, collaborativeTokens, copyGate, sequentialFusion, transitionShare, textShare
         }
 
         /// The bonus of each token of the history's IDs (see ``copyBonus``): the newest item's tokens the most.
@@ -279,9 +309,8 @@ public final class Recommender {
             var searched: any TokenConstraint = settings.copyBonus > 0
                 ? TokenBonusConstraint(base: constraint, bonuses: positions.map { settings.copyBonuses(history: histories[$0], ids: ids) })
                 : constraint
-            if settings.sequentialFusion > 0, let sequentialModel {
-                searched = fused(searched, sequentialModel: sequentialModel, histories: positions.map { histories[$0] }, excluded: excluded,
-                                 catalogue: catalogue)
+            if fusesPrior {
+                searched = fused(searched, histories: positions.map { histories[$0] }, excluded: excluded, catalogue: catalogue)
             }
             let generated = try decoded.generate(inputs: inputs, configuration: configuration, constraint: searched)
             for (position, sequences) in zip(positions, generated) {
@@ -297,22 +326,67 @@ public final class Recommender {
 }
 
 extension Recommender {
-    /// `base` with the sequential model's item probabilities for each history as a prior over the trie's IDs
-    /// (``Settings/sequentialFusion``); the excluded items get none, so the prior is spread over what may be recommended.
-    func fused(_ base: some TokenConstraint, sequentialModel: SASRec, histories: [ArraySlice<Int32>], excluded: [ArraySlice<Int32>],
+    /// Whether decoding fuses a prior (``Settings/sequentialFusion``): a weight, and a sequential model or a share
+    /// of the prior that needs none.
+    var fusesPrior: Bool {
+        settings.sequentialFusion > 0 && (sequentialModel != nil || (settings.transitionShare > 0 && hints != nil) || settings.textShare > 0)
+    }
+
+    /// `base` with the fused prior for each history as a prior over the trie's IDs (``Settings/sequentialFusion``).
+    func fused(_ base: some TokenConstraint, histories: [ArraySlice<Int32>], excluded: [ArraySlice<Int32>],
                catalogue: CatalogueIndex) -> any TokenConstraint {
-        let scores = sequentialModel.scores(histories: histories)
-        let probabilities = zip(scores, excluded).map { row, excluded -> [Float] in
-            var row = row
-            for item in excluded where row.indices.contains(Int(item)) { row[Int(item)] = -.infinity }
-            let peak = row.max() ?? 0
-            guard peak.isFinite else { return [Float](repeating: 0, count: catalogue.count) }   // everything excluded
+        let sequentialScores = sequentialModel?.scores(histories: histories)
+        let probabilities = histories.indices.map { position -> [Float] in
+            let history = histories[position]
+            var parts: [(share: Double, scores: [Int32: Double])] = []
+            if settings.transitionShare > 0, let hints {
+                parts.append((Double(settings.transitionShare), hints.followerScores(history: history)))
+            }
+            if settings.textShare > 0, let last = history.last, Int(last) < similarityTexts.count {
+                let similar = textIndex.similarities(to: last)
+                parts.append((Double(settings.textShare), Dictionary(uniqueKeysWithValues: similar.map { ($0.item, $0.similarity) })))
+            }
+            let prior = Self.fusedPrior(sequentialScores: sequentialScores?[position], numberOfItems: catalogue.count, parts: parts,
+                                        excluded: excluded[position])
             var sorted = [Float](repeating: 0, count: catalogue.count)
-            for (item, score) in row.enumerated() where item < catalogue.count { sorted[catalogue.sortedPosition[item]] = exp(score - peak) }
+            for (item, probability) in prior.enumerated() { sorted[catalogue.sortedPosition[item]] = probability }
             return sorted
         }
         return SequencePriorConstraint(base: base, trie: catalogue.constraint.trie, spans: catalogue.spans, probabilities: probabilities,
                                        weight: settings.sequentialFusion)
+    }
+
+    /// The prior fusion reads for one history, per catalogue item, over the items that may be recommended (the
+    /// excluded get 0): each part's scores scaled to sum 1 and weighed by its share, the rest given to SASRec's
+    /// distribution (softmax of its `sequentialScores`), or to the uniform one without them. A part with nothing
+    /// that may be recommended gives its share back to the rest.
+    static func fusedPrior(sequentialScores: [Float]?, numberOfItems: Int, parts: [(share: Double, scores: [Int32: Double])],
+                           excluded: ArraySlice<Int32>) -> [Float] {
+        let ruledOut = Set(excluded)
+        let allowed = (0..<numberOfItems).map { !ruledOut.contains(Int32($0)) }
+        guard allowed.contains(true) else { return [Float](repeating: 0, count: numberOfItems) }   // everything excluded
+        let rest: [Double]
+        if let sequentialScores {
+            let peak = Double(zip(sequentialScores, allowed).filter(\.1).map(\.0).max() ?? 0)
+            rest = (0..<numberOfItems).map { allowed[$0] && $0 < sequentialScores.count ? exp(Double(sequentialScores[$0]) - peak) : 0 }
+        } else {
+            rest = allowed.map { $0 ? 1 : 0 }
+        }
+        var restShare = 1.0
+        var mixed = [Double](repeating: 0, count: numberOfItems)
+        for part in parts where part.share > 0 {
+            // In item order: the same bits every run.
+            let kept = part.scores.filter { (0..<numberOfItems).contains(Int($0.key)) && allowed[Int($0.key)] && $0.value > 0 }
+                .sorted { $0.key < $1.key }
+            let mass = kept.reduce(0) { $0 + $1.value }
+            guard mass > 0 else { continue }
+            let share = min(part.share, restShare)
+            for (item, score) in kept { mixed[Int(item)] += share * score / mass }
+            restShare -= share
+        }
+        let restMass = rest.reduce(0, +)
+        let prior = zip(mixed, rest).map { $0 + restShare * $1 / restMass }
+        return prior.map(Float.init)
     }
 }
 

@@ -57,6 +57,7 @@ public final class RunSession {
                                                  textNeighbours: SimilarItemHints.textNeighbours(of: items, count: settings.textHints),
                                                  textCount: settings.textHints)
         }
+        recommender.similarityTexts = items.map(TextSimilarityIndex.mainText(of:))   // indexed only if decoding reads it
         let own = ownCatalogue.items.lazy.map(\.id).elementsEqual(itemIDs)
         // Its scores are indexed by the run's own items: another catalogue is decoded without it.
         recommender.sequentialModel = own ? sequentialModel : nil

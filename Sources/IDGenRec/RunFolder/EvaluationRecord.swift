@@ -21,6 +21,10 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
     public var copyBonus: Double?
     /// The sequential model's weight in decoding, where it was fused.
     public var sequentialFusion: Double?
+    /// The item transitions' share of the fused prior, where they had one.
+    public var transitionShare: Double?
+    /// Text similarity's share of the fused prior, where it had one.
+    public var textShare: Double?
     /// The dictionary file evaluated instead of the run's own.
     public var ids: String?
     /// Zero-shot only: the run's training catalogues and how many items the target shares with them.
@@ -50,7 +54,7 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case dataset, historyExcluded = "history_excluded", evaluationProtocol = "protocol", beams, seconds, zeroShot = "zero_shot"
-        case lengthPenalty = "length_penalty", copyBonus = "copy_bonus", sequentialFusion = "sequential_fusion", ids, trainingCatalogues = "training_catalogues"
+        case lengthPenalty = "length_penalty", copyBonus = "copy_bonus", sequentialFusion = "sequential_fusion", transitionShare = "transition_share", textShare = "text_share", ids, trainingCatalogues = "training_catalogues"
         case sharedItems = "shared_items", baselines, sampledUsers = "sampled_users", splitUsers = "split_users", sampleSeed = "sample_seed"
     }
 
@@ -66,6 +70,8 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
         lengthPenalty = try c.decodeIfPresent(Double.self, forKey: .lengthPenalty)
         copyBonus = try c.decodeIfPresent(Double.self, forKey: .copyBonus)
         sequentialFusion = try c.decodeIfPresent(Double.self, forKey: .sequentialFusion)
+        transitionShare = try c.decodeIfPresent(Double.self, forKey: .transitionShare)
+        textShare = try c.decodeIfPresent(Double.self, forKey: .textShare)
         ids = try c.decodeIfPresent(String.self, forKey: .ids)
         trainingCatalogues = try c.decodeIfPresent([String].self, forKey: .trainingCatalogues)
         sharedItems = try c.decodeIfPresent(Int.self, forKey: .sharedItems)
@@ -87,6 +93,8 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(lengthPenalty, forKey: .lengthPenalty)
         try c.encodeIfPresent(copyBonus, forKey: .copyBonus)
         try c.encodeIfPresent(sequentialFusion, forKey: .sequentialFusion)
+        try c.encodeIfPresent(transitionShare, forKey: .transitionShare)
+        try c.encodeIfPresent(textShare, forKey: .textShare)
         try c.encodeIfPresent(ids, forKey: .ids)
         try c.encodeIfPresent(trainingCatalogues, forKey: .trainingCatalogues)
         try c.encodeIfPresent(sharedItems, forKey: .sharedItems)

@@ -39,6 +39,7 @@ public final class AlternatingTrainer: TrainingContext {
         recommender.collaborative = checkpoint.collaborative
         recommender.copyGate = checkpoint.copyGate
         recommender.sequentialModel = checkpoint.sequentialModel
+        if configuration.recommenderSettings.textShare > 0 { recommender.similarityTexts = checkpoint.items.map(TextSimilarityIndex.mainText(of:)) }
         return recommender
     }
 

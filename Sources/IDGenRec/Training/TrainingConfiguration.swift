@@ -204,6 +204,15 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
                   "false with learned IDs (their ID phase feeds soft IDs in the prompt's place): use title-word or fixed IDs")
         try check(recommenderSettings.sequentialFusion.isFinite && (0...10).contains(recommenderSettings.sequentialFusion),
                   "recommenderSettings.sequentialFusion", "in 0...10")
+        try check(recommenderSettings.transitionShare.isFinite && (0...1).contains(recommenderSettings.transitionShare),
+                  "recommenderSettings.transitionShare", "in 0...1")
+        try check(recommenderSettings.transitionShare == 0 || (recommenderSettings.sequentialFusion > 0 && recommenderSettings.similarItemHints > 0),
+                  "recommenderSettings.transitionShare", "0 unless sequentialFusion and similarItemHints are above 0 (it is a share of the fused prior, from the hints' counts)")
+        try check(recommenderSettings.textShare.isFinite && (0...1).contains(recommenderSettings.textShare)
+                  && recommenderSettings.transitionShare + recommenderSettings.textShare <= 1,
+                  "recommenderSettings.textShare", "in 0...1, and at most 1 with transitionShare")
+        try check(recommenderSettings.textShare == 0 || recommenderSettings.sequentialFusion > 0,
+                  "recommenderSettings.textShare", "0 unless sequentialFusion is above 0 (it is a share of the fused prior)")
         try check(!recommenderSettings.copyGate || !(ids.recipe is LearnedIDs), "recommenderSettings.copyGate",
                   "false with learned IDs (their ID phase trains through the recommender's vocabulary alone): use title-word or fixed IDs")
         try sequentialModel?.validate()
