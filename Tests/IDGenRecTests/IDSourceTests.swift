@@ -25,6 +25,44 @@ final class IDSourceTests: XCTestCase {
         XCTAssertEqual(generated.statistics.fallbackShare, 3.0 / 5, "b and e collided, d had no words")
     }
 
+    func testIDsReadCategoriesWhenTitlesAreNames() throws {
+        // A platform of local businesses: titles are names, the categories say what a business is. `Restaurants` is
+        // on most items, so the rarer category is the specific one; an Amazon-style path reads its leaf.
+        let items = [
+            Item(id: "b1", title: "Golden Dragon Palace", categories: ["Restaurants", "Chinese"]),
+            Item(id: "b2", title: "Luigi's Corner", categories: ["Pizza", "Restaurants"]),
+            Item(id: "b3", title: "Mario and Sons", categories: ["Restaurants", "Pizza"]),
+            Item(id: "b4", title: "Chinese Garden", categories: ["Restaurants", "Chinese"]),
+            Item(id: "b5", title: "Bella Hair Studio", categories: ["Hair Salons"]),
+            Item(id: "a1", title: "Ardell Lashgrip Adhesive", categories: ["Beauty", "Makeup", "Eyes", "Eyelashes"]),
+            Item(id: "n1", title: "Blue Note"),
+        ]
+        let catalogue = try Catalogue(items: items)
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let tokenizer = try SentencePieceTokenizer(modelPath: repository.appendingPathComponent("vocab/idgenrec-8k.model").path)
+        let ids = try TitleWords(tokenizer: tokenizer, minimumWords: 2, categoryWords: 1).ids(for: catalogue, progress: nil).dictionary.textualIDs
+        XCTAssertEqual(ids[0], "Chinese Golden Dragon")
+        XCTAssertEqual(ids[1], "Pizza Luigi Corner")
+        XCTAssertEqual(ids[2], "Pizza Mario Sons")
+        XCTAssertEqual(ids[3], "Chinese Garden", "a word is kept once: the title's Chinese is the category's")
+        XCTAssertEqual(ids[4], "Hair Bella Studio", "the category's first word; the title's Hair is not repeated")
+        XCTAssertEqual(ids[5], "Eyelashes Ardell Lashgrip", "the leaf of a category path")
+        XCTAssertEqual(ids[6], "Blue Note", "no categories: the title alone")
+        XCTAssertEqual(Set(ids).count, items.count)
+
+        // Without category words the names alone: the design's default, unchanged.
+        let names = try TitleWords(tokenizer: tokenizer, minimumWords: 2).ids(for: catalogue, progress: nil).dictionary.textualIDs
+        XCTAssertEqual(Array(names.prefix(3)), ["Golden Dragon", "Luigi Corner", "Mario Sons"])
+
+        // The recipe's key reads, round-trips and is bounded.
+        let recipe = try JSONDecoder().decode(TitleWordIDs.self, from: Data(#"{"words": 2, "categoryWords": 1}"#.utf8))
+        XCTAssertEqual(recipe, TitleWordIDs(words: 2, categoryWords: 1))
+        XCTAssertEqual(try JSONDecoder().decode(TitleWordIDs.self, from: JSONEncoder().encode(recipe)), recipe)
+        XCTAssertThrowsError(try TitleWordIDs(words: 2, categoryWords: 5).validate()) { XCTAssertTrue("\($0)".contains("ids.categoryWords"), "\($0)") }
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(TitleWordIDs()), as: UTF8.self).contains("categoryWords"),
+                       "runs without category words keep the file earlier versions read")
+    }
+
     func testFixedDictionaryMustCoverTheCatalogue() throws {
         let split = try EndToEndTests.cyclicSplit(users: 10)
         let tokenizer = try EndToEndTests.tokenizer(for: split)

@@ -1,3 +1,4 @@
+import Foundation
 import RecData
 import Tokenization
 
@@ -6,34 +7,45 @@ import Tokenization
 public struct TitleWordIDs: IDDesignRecipe, Equatable {
     public static let name = "title-words"
     public static let summary = "each item's leading content words, nothing learned"
-    public static let keys = ["words", "lowercased"]
+    public static let keys = ["words", "lowercased", "categoryWords"]
 
     /// How many leading content words an ID has before collisions lengthen it.
     public var words = 3
     /// IDs in lower case (see ``TitleWords/lowercased``); for models meant to serve other catalogues.
     public var lowercased = false
+    /// Words of the item's most specific category that lead its ID (see ``TitleWords/categoryWords``; 0: none).
+    public var categoryWords = 0
 
     public init() {}
 
-    public init(words: Int, lowercased: Bool = false) {
+    public init(words: Int, lowercased: Bool = false, categoryWords: Int = 0) {
         self.words = words
         self.lowercased = lowercased
+        self.categoryWords = categoryWords
     }
 
     public init(from decoder: any Decoder) throws {
         self.init()
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        try c.take(.words, &words); try c.take(.lowercased, &lowercased)
+        try c.take(.words, &words); try c.take(.lowercased, &lowercased); try c.take(.categoryWords, &categoryWords)
     }
 
-    enum CodingKeys: String, CodingKey { case words, lowercased }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(words, forKey: .words); try c.encode(lowercased, forKey: .lowercased)
+        // Written only when used: runs without them keep the configuration file earlier versions read.
+        if categoryWords > 0 { try c.encode(categoryWords, forKey: .categoryWords) }
+    }
+
+    enum CodingKeys: String, CodingKey { case words, lowercased, categoryWords }
 
     public func validate() throws {
         guard (1...16).contains(words) else { throw IDGenRecError.invalidInput("ids.words: must be in 1...16") }
+        guard (0...4).contains(categoryWords) else { throw IDGenRecError.invalidInput("ids.categoryWords: must be in 0...4") }
     }
 
     public func source(tokenizer: any Tokenizer) -> TitleWords {
-        TitleWords(tokenizer: tokenizer, minimumWords: words, lowercased: lowercased)
+        TitleWords(tokenizer: tokenizer, minimumWords: words, lowercased: lowercased, categoryWords: categoryWords)
     }
 
     public func makeDesign(_ start: DesignStart) throws -> any IDDesign { Design(source: source(tokenizer: start.tokenizer)) }
@@ -57,11 +69,17 @@ public struct TitleWords: ItemIDSource {
     /// Spell every word in lower case: catalogues that write `Dove` and `dove` then share their IDs' words (what a
     /// model serving a catalogue it never saw needs), at the cost of the capitals' hint of a brand.
     public var lowercased: Bool
+    /// Words of the item's most specific category put before its title words (0: none). Where titles are names
+    /// (a restaurant, a film), the words that say what an item is are its categories; the most specific is the one
+    /// the fewest items of the catalogue carry (Amazon's leaf `Eyelashes` rather than `Beauty`; a business's
+    /// `Szechuan` rather than `Restaurants`), so the ID reads coarse to fine: `Szechuan Golden Dragon Palace`.
+    public var categoryWords: Int
 
-    public init(tokenizer: any Tokenizer, minimumWords: Int = 3, lowercased: Bool = false) {
+    public init(tokenizer: any Tokenizer, minimumWords: Int = 3, lowercased: Bool = false, categoryWords: Int = 0) {
         self.tokenizer = tokenizer
         self.minimumWords = minimumWords
         self.lowercased = lowercased
+        self.categoryWords = categoryWords
     }
 
     public func ids(for catalogue: Catalogue, progress: ((Int, Int) -> Void)? = nil) throws -> GeneratedIDs {
@@ -70,9 +88,13 @@ public struct TitleWords: ItemIDSource {
 
     public var batchSize: Int { 1 }
 
-    /// Each item's first `minimumWords` content words.
+    /// Each item's category words (``categoryWords``), then its first `minimumWords` content words.
     public func firstCandidates(for catalogue: Catalogue, items: Range<Int>, progress: ((Int, Int) -> Void)? = nil) throws -> [[String]] {
-        let candidates = items.map { [words(of: catalogue.items[$0]).prefix(minimumWords).joined(separator: " ")] }
+        let frequencies = categoryFrequencies(catalogue)
+        let candidates = items.map { item in
+            let words = words(of: catalogue.items[item], categoryFrequencies: frequencies)
+            return [(words.category + words.title.prefix(minimumWords)).joined(separator: " ")]
+        }
         progress?(items.count, items.count)
         return candidates
     }
@@ -82,17 +104,46 @@ public struct TitleWords: ItemIDSource {
         // place that reads an item's words again.
         var uniqueness = UniqueIDAssignment()
         uniqueness.penaltyRaises = 0
+        let frequencies = categoryFrequencies(catalogue)
         let assignment = try uniqueness.assign(count: catalogue.count, candidates: { items, _ in items.map { firstCandidates[$0] } },
-                                               fallbackWords: { words(of: catalogue.items[$0]) })
+                                               fallbackWords: { item in
+                                                   let words = words(of: catalogue.items[item], categoryFrequencies: frequencies)
+                                                   return words.category + words.title
+                                               })
         let dictionary = try IDDictionary(itemIDs: catalogue.items.map(\.id), textualIDs: assignment.ids, tokenizer: tokenizer)
         return GeneratedIDs(dictionary: dictionary, statistics: IDStatistics(dictionary: dictionary, decidedByFallback: assignment.decidedByFallback))
     }
 
-    /// An item's content words, in the tokenizer's spelling.
-    private func words(of item: Item) -> [String] {
-        let text = TextSimilarityIndex.mainText(of: item)
-        return Self.distinctWords(lowercased ? text.lowercased() : text).map { canonical($0, tokenizer: tokenizer) }.filter { !$0.isEmpty }
+    /// An item's words, in the tokenizer's spelling: up to ``categoryWords`` of its most specific categories' words,
+    /// and its main text's content words (``TextSimilarityIndex/mainText(of:)``) without those, each once.
+    private func words(of item: Item, categoryFrequencies: [String: Int]) -> (category: [String], title: [String]) {
+        func spelled(_ text: String) -> [String] {
+            Self.distinctWords(lowercased ? text.lowercased() : text).map { canonical($0, tokenizer: tokenizer) }.filter { !$0.isEmpty }
+        }
+        var category: [String] = []
+        if categoryWords > 0 {
+            // Rarest in the catalogue first; among equals, the later (deeper in a path like Amazon's).
+            let specific = item.categories.enumerated()
+                .sorted { (categoryFrequencies[Self.key($0.element), default: 0], -$0.offset) < (categoryFrequencies[Self.key($1.element), default: 0], -$1.offset) }
+            for (_, name) in specific where category.count < categoryWords {
+                for word in spelled(name) where category.count < categoryWords && !category.contains(where: { $0.lowercased() == word.lowercased() }) {
+                    category.append(word)
+                }
+            }
+        }
+        let title = spelled(TextSimilarityIndex.mainText(of: item)).filter { word in !category.contains { $0.lowercased() == word.lowercased() } }
+        return (category, title)
     }
+
+    /// How many items of the catalogue carry each category (by ``key(_:)``); empty without ``categoryWords``.
+    private func categoryFrequencies(_ catalogue: Catalogue) -> [String: Int] {
+        guard categoryWords > 0 else { return [:] }
+        var counts: [String: Int] = [:]
+        for item in catalogue.items { for name in Set(item.categories.map(Self.key)) { counts[name, default: 0] += 1 } }
+        return counts
+    }
+
+    private static func key(_ category: String) -> String { category.lowercased().trimmingCharacters(in: .whitespaces) }
 
     /// Content words in order, each kept once (case-insensitively).
     static func distinctWords(_ text: String) -> [String] {

@@ -302,8 +302,8 @@ public struct EvaluationJob {
         session.recommender.settings.textShare = model.textShare ?? settings.textShare
         let shares = session.recommender.settings.transitionShare + session.recommender.settings.textShare
         guard shares <= 1 else { throw IDGenRecError.invalidInput("the transition and text shares of the fused prior add up to \(shares), above 1") }
-        if model.sequentialFusion != nil || model.transitionShare != nil || model.textShare != nil,
-           session.recommender.settings.sequentialFusion > 0 && !session.recommender.fusesPrior {
+        // The run's own weight is off where nothing can be fused (another catalogue than SASRec's); one asked for is an error.
+        if let weight = model.sequentialFusion, weight > 0, !session.recommender.fusesPrior {
             throw IDGenRecError.invalidInput("fusion needs a run that trained a sequential model on \(dataset)'s catalogue "
                                              + "(recommenderSettings.sequentialFusion or collaborativeTokens in its configuration), or a transition or text share")
         }

@@ -64,13 +64,14 @@ extension IDsCommand {
         @OptionGroup var tokenizer: TokenizerOption
         @Option(help: "Leading content words per ID before collisions lengthen it (default: \(TitleWordIDs().words)).") var words = TitleWordIDs().words
         @Flag(help: "Spell the IDs in lower case.") var lowercased = false
+        @Option(help: "Words of the item's most specific category (the one fewest items carry) that lead its ID, for catalogues whose titles are names (default: 0).") var categoryWords = 0
         @Option(help: "tsv, jsonl or csv (default: from --out's extension, else tsv).") var format: IDDictionaryFormat?
 
         /// The same recipe as a run's `{"design": "title-words", ...}` section, checked by the same rules.
-        var recipe: TitleWordIDs { TitleWordIDs(words: words, lowercased: lowercased) }
+        var recipe: TitleWordIDs { TitleWordIDs(words: words, lowercased: lowercased, categoryWords: categoryWords) }
 
         func validate() throws {
-            do { try recipe.validate() } catch { throw ValidationError("--words: \(error)") }
+            do { try recipe.validate() } catch { throw ValidationError("\(error)") }
         }
 
         func run() throws {
