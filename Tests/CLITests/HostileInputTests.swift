@@ -324,6 +324,20 @@ final class HostileInputTests: XCTestCase {
         Case("sequential fusion without a sequential model", "sequential model", { f in
             ["evaluate", "--model", f.run, "--data", f.data, "--sequential-fusion", "1"]
         }),
+        Case("transition share out of range", "--transition-share must be in 0...1", { f in
+            ["evaluate", "--model", f.run, "--data", f.data, "--transition-share", "2"]
+        }),
+        Case("text share out of range", "--text-share must be in 0...1", { f in ["evaluate", "--model", f.run, "--data", f.data, "--text-share", "1.5"] }),
+        Case("prior shares above 1", "add up to 1.3", { f in
+            ["evaluate", "--model", f.run, "--data", f.data, "--transition-share", "0.7", "--text-share", "0.6"]
+        }),
+        Case("transition share without hints", "similar-item hints", { f in
+            ["evaluate", "--model", f.run, "--data", f.data, "--transition-share", "0.5"]
+        }),
+        Case("text share without a run", "give --model RUN", { f in ["evaluate", "--baselines", "--data", f.data, "--text-share", "0.5"] }),
+        Case("category words out of range", "ids.categoryWords", { f in
+            ["ids", "title-words", "--data", f.data, "--out", f.path("ids.tsv"), "--tokenizer", f.vocabulary, "--category-words", "9"]
+        }),
     ]
 
     nonisolated(unsafe) static var fixture: Fixture?
