@@ -88,8 +88,7 @@ final class IDSourceTests: XCTestCase {
                                           tokenizer: tokenizer)
         var configuration = EndToEndTests.tinyConfiguration()
         configuration.recommenderEpochs = 1
-        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("fixed-\(UUID().uuidString)"))
-        defer { try? FileManager.default.removeItem(at: run.url) }
+        let run = temporaryRun("fixed")
         let trainer = try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokenizer, run: run, fixedIDs: dictionary)
         XCTAssertEqual(trainer.phases, [.recommender(round: 1)])
         try trainer.train()

@@ -59,8 +59,7 @@ final class LegacyRunTests: XCTestCase {
         try checkAnswersAsBefore(run, fixture: "title-words")
 
         // Packing converts it: today's configuration, no generator, the same answers.
-        let packed = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("packed-\(UUID().uuidString)"))
-        defer { try? FileManager.default.removeItem(at: packed.url) }
+        let packed = temporaryRun("packed")
         try run.pack(into: packed)
         XCTAssertFalse(FileManager.default.fileExists(atPath: packed.checkpointURL.appendingPathComponent("generator").path))
         let configuration = try String(contentsOf: packed.configurationURL, encoding: .utf8)

@@ -73,8 +73,7 @@ final class PlugInTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("wrod"), "\($0)")
         }
         let split = try EndToEndTests.cyclicSplit()
-        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("numbered-\(UUID().uuidString)"))
-        defer { try? FileManager.default.removeItem(at: run.url) }
+        let run = temporaryRun("numbered")
         let trainer = try AlternatingTrainer(configuration: configuration, split: split, tokenizer: try EndToEndTests.tokenizer(for: split), run: run)
         XCTAssertEqual(trainer.phases, [.recommender(round: 1), .ids(round: 2), .recommender(round: 2)])
         try trainer.train()

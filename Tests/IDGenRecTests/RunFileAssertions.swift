@@ -11,3 +11,12 @@ func assertDamagedAndMissing(_ fileName: String, in run: RunDirectory, file: Sta
     try FileManager.default.removeItem(at: url)
     XCTAssertThrowsError(try RunSession(run: run), file: file, line: line) { XCTAssertTrue("\($0)".contains("missing"), "\($0)", file: file, line: line) }
 }
+
+extension XCTestCase {
+    /// A fresh run folder in the temporary directory, named `name-UUID`, removed when the test ends.
+    func temporaryRun(_ name: String) -> RunDirectory {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return RunDirectory(url)
+    }
+}

@@ -19,8 +19,7 @@ final class SequentialFusionTests: XCTestCase {
     func testARunKeepsItsSequentialModelAndDecodingFusesIt() throws {
         let split = try EndToEndTests.cyclicSplit(users: 60)
         let tokenizer = try EndToEndTests.tokenizer(for: split)
-        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("fusion-\(UUID().uuidString)"))
-        defer { try? FileManager.default.removeItem(at: run.url) }
+        let run = temporaryRun("fusion")
         let trainer = try AlternatingTrainer(configuration: Self.fusionConfiguration(), split: split, tokenizer: tokenizer, run: run)
         XCTAssertEqual(trainer.phases, [.sequentialModel, .recommender(round: 1)])
         try trainer.train()
@@ -122,8 +121,7 @@ final class SequentialFusionTests: XCTestCase {
         configuration.recommenderSettings.textShare = 0.5
         let split = try EndToEndTests.cyclicSplit(users: 60)
         let tokenizer = try EndToEndTests.tokenizer(for: split)
-        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("prior-\(UUID().uuidString)"))
-        defer { try? FileManager.default.removeItem(at: run.url) }
+        let run = temporaryRun("prior")
         let trainer = try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokenizer, run: run)
         XCTAssertEqual(trainer.phases, [.recommender(round: 1)])
         try trainer.train()

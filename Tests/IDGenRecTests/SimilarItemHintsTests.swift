@@ -73,8 +73,7 @@ final class SimilarItemHintsTests: XCTestCase {
             configuration.useIDs(TitleWordIDs.self)
             configuration.recommenderSettings.similarItemHints = 3
             configuration.hintCounting = counting
-            let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("hints-\(UUID().uuidString)"))
-            defer { try? FileManager.default.removeItem(at: run.url) }
+            let run = temporaryRun("hints")
             let trainer = try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokenizer, run: run)
             XCTAssertEqual(trainer.hints(ofTrainingSample: sample).contains(2), counting == .naive, "\(counting)")
         }
@@ -155,8 +154,7 @@ final class SimilarItemHintsTests: XCTestCase {
         configuration.useIDs(TitleWordIDs.self)
         configuration.recommenderSettings.similarItemHints = 2
         configuration.recommenderEpochs = 1
-        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("hints-run-\(UUID().uuidString)"))
-        defer { try? FileManager.default.removeItem(at: run.url) }
+        let run = temporaryRun("hints-run")
         try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokenizer, run: run).train()
         let session = try RunSession(run: run)
         XCTAssertEqual(session.recommender.hintItems(history: [4, 5]).first, 6)

@@ -18,8 +18,7 @@ final class TitleWordWarmStartTests: XCTestCase {
         }
         configuration.rounds = 1
         configuration.recommenderEpochs = 1
-        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("title-warm-start-\(UUID().uuidString)"))
-        defer { try? FileManager.default.removeItem(at: run.url) }
+        let run = temporaryRun("title-warm-start")
         let trainer = try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokenizer, run: run)
         try trainer.train()
         let fixed = try TitleWords(tokenizer: tokenizer, minimumWords: 2).ids(for: split.dataset.catalogue).dictionary.textualIDs
@@ -41,8 +40,7 @@ final class IDChangeFilterTests: XCTestCase {
         configuration.ids = IDDesignSection(TitleWordIDs(words: 2))
         configuration.rounds = 1
         configuration.recommenderEpochs = 8
-        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("id-filter-\(UUID().uuidString)"))
-        defer { try? FileManager.default.removeItem(at: run.url) }
+        let run = temporaryRun("id-filter")
         let trainer = try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokenizer, run: run)
         try trainer.train()
         let learned = trainer.ids, recommender = trainer.recommender

@@ -29,8 +29,7 @@ final class TransformersLayoutTests: XCTestCase {
         let generator = DesignModel(name: "generator", model: try T5Model(configuration: shape, seed: 1), summary: "an ID generator")
         let checkpoint = Checkpoint(state: state, tokenizer: tokenizer, recommender: try T5Model(configuration: shape, seed: 2),
                                     designModels: [generator], ids: ids, items: catalogue.items)
-        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("layout-\(UUID().uuidString)"))
-        defer { try? FileManager.default.removeItem(at: run.url) }
+        let run = temporaryRun("layout")
         try run.save(checkpoint)
 
         for role in ["generator", "recommender"] {
@@ -75,8 +74,7 @@ final class TransformersLayoutTests: XCTestCase {
         let shape = T5Configuration(vocabularySize: tokenizer.vocabularySize, modelWidth: 8, headWidth: 4, feedForwardWidth: 16, encoderLayers: 1,
                                     heads: 2, eosTokenID: tokenizer.eosID, padTokenID: tokenizer.padID)
         let ids = try TitleWords(tokenizer: tokenizer).ids(for: split.dataset.catalogue, progress: nil).dictionary
-        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("items-\(UUID().uuidString)"))
-        defer { try? FileManager.default.removeItem(at: run.url) }
+        let run = temporaryRun("items")
         try run.save(Checkpoint(state: TrainingState(), tokenizer: tokenizer, recommender: try T5Model(configuration: shape, seed: 2),
                                 designModels: [], ids: ids, items: items))
         let loaded = try run.loadCheckpoint().items

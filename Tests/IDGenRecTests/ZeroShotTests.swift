@@ -67,8 +67,7 @@ final class ZeroShotTests: XCTestCase {
         configuration.rounds = 1
         configuration.recommenderEpochs = 20
         configuration.recommender.dropoutRate = 0.1
-        let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("zero-shot-\(UUID().uuidString)"))
-        defer { try? FileManager.default.removeItem(at: run.url) }
+        let run = temporaryRun("zero-shot")
         try AlternatingTrainer(configuration: configuration, split: training, tokenizer: tokenizer, run: run).train()
         try run.recordCatalogues([TrainingCatalogue(name: "shoes", dataset: training.dataset)])
 
@@ -107,8 +106,7 @@ final class ZeroShotTests: XCTestCase {
             configuration.rounds = 1
             configuration.recommenderEpochs = 15
             configuration.tokenRelabelling = share
-            let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("relabel-\(UUID().uuidString)"))
-            defer { try? FileManager.default.removeItem(at: run.url) }
+            let run = temporaryRun("relabel")
             try AlternatingTrainer(configuration: configuration, split: training, tokenizer: tokenizer, run: run).train()
             let session = try RunSession(run: run)
             let served = try session.zeroShotCatalogue(unseen.dataset.catalogue, name: "unseen")
