@@ -120,18 +120,16 @@ public struct TitleWords: ItemIDSource {
         func spelled(_ text: String) -> [String] {
             Self.distinctWords(lowercased ? text.lowercased() : text).map { canonical($0, tokenizer: tokenizer) }.filter { !$0.isEmpty }
         }
-        var category: [String] = []
+        var category: [String] = [], used = Set<String>()   // words, and their lower-case keys
         if categoryWords > 0 {
             // Rarest in the catalogue first; among equals, the later (deeper in a path like Amazon's).
             let specific = item.categories.enumerated()
                 .sorted { (categoryFrequencies[Self.key($0.element), default: 0], -$0.offset) < (categoryFrequencies[Self.key($1.element), default: 0], -$1.offset) }
             for (_, name) in specific where category.count < categoryWords {
-                for word in spelled(name) where category.count < categoryWords && !category.contains(where: { $0.lowercased() == word.lowercased() }) {
-                    category.append(word)
-                }
+                for word in spelled(name) where category.count < categoryWords && used.insert(word.lowercased()).inserted { category.append(word) }
             }
         }
-        let title = spelled(TextSimilarityIndex.mainText(of: item)).filter { word in !category.contains { $0.lowercased() == word.lowercased() } }
+        let title = spelled(TextSimilarityIndex.mainText(of: item)).filter { !used.contains($0.lowercased()) }
         return (category, title)
     }
 
