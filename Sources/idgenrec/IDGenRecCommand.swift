@@ -12,6 +12,7 @@ struct IDGenRecCommand: ParsableCommand {
             VocabCommand.self,
             TrainCommand.self,
             EvaluateCommand.self,
+            TuneCommand.self,
             RecommendCommand.self,
             IDsCommand.self,
             MergeCommand.self,

@@ -335,6 +335,24 @@ final class HostileInputTests: XCTestCase {
             ["evaluate", "--model", f.run, "--data", f.data, "--transition-share", "0.5"]
         }),
         Case("text share without a run", "give --model RUN", { f in ["evaluate", "--baselines", "--data", f.data, "--text-share", "0.5"] }),
+        Case("tune a run without a search", "no decodingSearch section", { f in ["tune", "--model", f.run, "--data", f.data] }),
+        Case("tune with a search that does not suit the run", "transitionShare", { f in
+            ["tune", "--model", f.run, "--data", f.data, "--search", try f.file("hints.json", #"{"transitionShare": [0.5]}"#)]
+        }),
+        Case("tune with a malformed search", "is not a JSON object", { f in
+            ["tune", "--model", f.run, "--data", f.data, "--search", try f.file("broken.json", "{")]
+        }),
+        Case("tune with an unknown search key", "unknown key \"share\"", { f in
+            ["tune", "--model", f.run, "--data", f.data, "--search", try f.file("typo-search.json", #"{"share": [0.5]}"#)]
+        }),
+        Case("tune on another catalogue", "another catalogue", { f in
+            let items = try String(contentsOfFile: f.data + "/items.jsonl", encoding: .utf8) + "{\"item_id\": \"extra\", \"title\": \"Extra\"}\n"
+            let data = try f.dataset("items.jsonl", items)
+            let sequences = try String(contentsOfFile: data + "/user_sequence.txt", encoding: .utf8) + "newcomer i1 i2 extra i3\n"
+            try Data(sequences.utf8).write(to: URL(fileURLWithPath: data + "/user_sequence.txt"))
+            return ["tune", "--model", f.run, "--data", data, "--search",
+             try f.file("search.json", #"{"copyBonus": [1]}"#)]
+        }),
         Case("category words out of range", "ids.categoryWords", { f in
             ["ids", "title-words", "--data", f.data, "--out", f.path("ids.tsv"), "--tokenizer", f.vocabulary, "--category-words", "9"]
         }),

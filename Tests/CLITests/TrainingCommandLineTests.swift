@@ -70,6 +70,21 @@ final class TrainingCommandLineTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.error)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: run + "/evaluation-data-validation.json")), whole)
         XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/evaluation-data-validation-copy-bonus-2.0.json"))
+        // `tune` chooses the decoding settings on validation and keeps them: the run's next evaluation decodes with them
+        // and measures what the search measured on the same (here: all) users.
+        let search = directory.appendingPathComponent("search.json")
+        try Data(#"{"users": 0, "copyBonus": [0, 2, 8]}"#.utf8).write(to: search)
+        result = try CommandLine.run(["tune", "--model", run, "--data", data, "--search", search.path])
+        XCTAssertEqual(result.status, 0, result.error)
+        let chosenLine = try XCTUnwrap(result.output.split(separator: "\n").first { $0.hasSuffix(" *") }, result.output)
+        let chosenNDCG = try XCTUnwrap(Double(chosenLine.split(separator: " ")[0]))
+        let chosenBonus = try XCTUnwrap(Double(chosenLine.components(separatedBy: "copy bonus ")[1].split(separator: ",")[0]))
+        XCTAssertEqual(result.output.split(separator: "\n").filter { $0.contains("copy bonus") }.count, 4, "three values and the recipe's, once each: \(result.output)")
+        result = try CommandLine.run(["evaluate", "--model", run, "--data", data, "--split", "validation", "--json"])
+        XCTAssertEqual(result.status, 0, result.error)
+        let tuned = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/evaluation-data-validation.json"))) as? [String: Any])
+        XCTAssertEqual(tuned["copy_bonus"] as? Double, chosenBonus)
+        XCTAssertEqual(try XCTUnwrap(tuned["ndcg@10"] as? Double), chosenNDCG, accuracy: 5e-5, "the table prints 4 decimals")
 
         result = try CommandLine.run(["recommend", "--model", run, "--history", "i1,i4", "-k", "3", "--beams", "5", "--json"])
         XCTAssertEqual(result.status, 0, result.error)

@@ -24,7 +24,9 @@ public final class RunSession {
         self.configuration = configuration
         design = opened.design
         tokenizer = checkpoint.tokenizer
-        recommender = Recommender(model: checkpoint.recommender, tokenizer: tokenizer, settings: configuration.recommenderSettings)
+        // Decoding settings chosen on validation (the `decoding` phase, `idgenrec tune`) replace the recipe's.
+        let settings = checkpoint.state.decoding.map { $0.chosen.applied(to: configuration.recommenderSettings) } ?? configuration.recommenderSettings
+        recommender = Recommender(model: checkpoint.recommender, tokenizer: tokenizer, settings: settings)
         ownCatalogue = try ServedCatalogue(items: checkpoint.items, ids: checkpoint.ids, origin: "the model's catalogue")
         transitions = checkpoint.transitions
         recommender.collaborative = checkpoint.collaborative

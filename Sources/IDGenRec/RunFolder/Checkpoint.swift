@@ -17,6 +17,9 @@ public struct TrainingState: Codable, Sendable, Equatable {
     public var elapsedSeconds: Double = 0
     /// Latest validation metrics.
     public var validation: [String: Double] = [:]
+    /// The decoding settings chosen on validation (``DecodingSearch``), which every use of the run decodes with; nil:
+    /// the configuration's `recommenderSettings`.
+    public var decoding: DecodingChoice?
 
     public init() {}
 }

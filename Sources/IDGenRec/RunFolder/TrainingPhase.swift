@@ -14,6 +14,8 @@ public enum TrainingPhase: Hashable, Sendable, CustomStringConvertible, Codable 
     case recommender(round: Int)
     /// The recommender frozen, the design's IDs learn through its loss; every ID is then regenerated.
     case ids(round: Int)
+    /// Nothing trained: the decoding settings are chosen on validation users (``DecodingSearch``).
+    case decoding
 
     /// The phase's name in checkpoints and logs.
     public var description: String {
@@ -23,6 +25,7 @@ public enum TrainingPhase: Hashable, Sendable, CustomStringConvertible, Codable 
         case .warmStart: return "warm-start"
         case .recommender(let round): return "recommender-\(round)"
         case .ids(let round): return "ids-\(round)"
+        case .decoding: return "decoding"
         }
     }
 
@@ -32,6 +35,7 @@ public enum TrainingPhase: Hashable, Sendable, CustomStringConvertible, Codable 
         case "start": self = .start
         case "sasrec": self = .sequentialModel
         case "warm-start": self = .warmStart
+        case "decoding": self = .decoding
         default:
             guard let dash = name.lastIndex(of: "-"), let round = Int(name[name.index(after: dash)...]), round >= 1 else { return nil }
             switch name[..<dash] {

@@ -39,7 +39,7 @@ public final class AlternatingTrainer: TrainingContext {
         recommender.collaborative = checkpoint.collaborative
         recommender.copyGate = checkpoint.copyGate
         recommender.sequentialModel = checkpoint.sequentialModel
-        if configuration.recommenderSettings.textShare > 0 { recommender.similarityTexts = checkpoint.items.map(TextSimilarityIndex.mainText(of:)) }
+        recommender.similarityTexts = similarityTexts   // indexed only if decoding reads it
         return recommender
     }
 
@@ -62,13 +62,16 @@ public final class AlternatingTrainer: TrainingContext {
     }
 
     private var checkpoint: Checkpoint
+    private lazy var similarityTexts = checkpoint.items.map(TextSimilarityIndex.mainText(of:))
     private lazy var recommenderItemTexts: [[Int32]] = configuration.recommenderSettings.itemTextTokens(itemTexts, tokenizer: checkpoint.tokenizer)
     private var phaseStart = Date()
 
     /// The phases of this run, in order: the sequential model first where prompts carry collaborative tokens or
-    /// decoding fuses its scores, then the ID design's.
+    /// decoding fuses its scores, then the ID design's, then the choice of decoding settings where the configuration
+    /// asks for one.
     public var phases: [TrainingPhase] {
         (configuration.recommenderSettings.readsSequentialModel ? [.sequentialModel] : []) + design.phases(rounds: configuration.rounds)
+            + (configuration.decodingSearch != nil ? [.decoding] : [])
     }
 
     /// A new run: fresh models from the configuration's seed, the catalogue's texts rendered as the configuration's
@@ -145,6 +148,7 @@ public final class AlternatingTrainer: TrainingContext {
             switch phase {
             case .recommender: try recommenderPhase(phase)
             case .sequentialModel: try sequentialModelPhase(phase)
+            case .decoding: try decodingPhase(phase, search: configuration.decodingSearch ?? DecodingSearch())
             default: try design.run(phase, in: self)
             }
             checkpoint.state.completedPhases.append(phase)
@@ -177,6 +181,42 @@ public final class AlternatingTrainer: TrainingContext {
         if let ndcg = summary.validationNDCG { metrics["ndcg@10"] = ndcg }
         log(RunEvent(phase: phase, .validation(metrics: metrics, loss: nil, matrixPrecision: MatrixProducts.precision.rawValue)))
         observer(.phaseFinished(name: phase.description, summary: metrics))
+    }
+
+    // MARK: The decoding phase
+
+    /// Chooses the decoding settings on validation users (``DecodingSearch``) and keeps the choice in the checkpoint.
+    private func decodingPhase(_ phase: TrainingPhase, search: DecodingSearch) throws {
+        let candidates = try search.candidates(for: configuration)
+        let samples = search.samples(of: split)
+        let recommender = self.recommender
+        observer(.message("\(phase): \(candidates.count) combinations of decoding settings, each on \(samples.count) validation users"))
+        let choice = try search.run(candidates, users: samples.count, progress: { probe in
+            self.observer(.message(String(format: "%@: NDCG@10 %.4f, HR@10 %.4f (%@; %.0f s)", phase.description, probe.score,
+                                          probe.metrics["hr@10"] ?? 0, probe.settings.description, probe.seconds)))
+        }) { settings in
+            recommender.settings = settings.applied(to: configuration.recommenderSettings)
+            return try rank(samples, with: recommender)
+        }
+        checkpoint.state.decoding = choice
+        var metrics = choice.best.metrics
+        metrics["users"] = Double(samples.count)
+        log(RunEvent(phase: phase, .validation(metrics: metrics, loss: nil, matrixPrecision: MatrixProducts.precision.rawValue)))
+        observer(.message("\(phase): chose \(choice.chosen)"))
+        observer(.phaseFinished(name: phase.description, summary: choice.best.metrics))
+    }
+
+    /// Runs the decoding phase on a finished run (`idgenrec tune`): its choice replaces any earlier one, in the
+    /// checkpoint, whether or not the configuration lists the phase.
+    public func searchDecoding(_ search: DecodingSearch) throws {
+        if let next = phases.first(where: { $0 != .decoding && !checkpoint.state.completedPhases.contains($0) }) {
+            throw IDGenRecError.invalidRun(path: run.url.path, reason: "training is not finished (next phase: \(next)): continue it with `idgenrec train --resume` first")
+        }
+        try search.validate()
+        phaseStart = Date()
+        try decodingPhase(.decoding, search: search)
+        if phases.contains(.decoding) && !checkpoint.state.completedPhases.contains(.decoding) { checkpoint.state.completedPhases.append(.decoding) }
+        try save()
     }
 
     // MARK: The recommender phase
@@ -333,6 +373,11 @@ public final class AlternatingTrainer: TrainingContext {
             samples.shuffle(using: &random)   // the same users every phase: metrics compare across phases
             samples = Array(samples.prefix(configuration.validationUsers))
         }
+        return try rank(samples, with: recommender)
+    }
+
+    /// Metrics of `recommender` on validation `samples`, each process ranking its block of them.
+    private func rank(_ samples: [LeaveOneOutSplit.Sample], with recommender: Recommender) throws -> [String: Double] {
         observer(.phaseStarted(name: "validation (\(samples.count) users)", steps: samples.count))
         let mine = parallel.share(of: samples.count)
         let evaluation = try Evaluator(recommender: recommender, ids: checkpoint.ids, beams: configuration.evaluationBeams)

@@ -109,6 +109,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// tokens (`recommenderSettings.collaborativeTokens`), its scores in decoding (`recommenderSettings.sequentialFusion`);
     /// nil: SASRec's defaults.
     public var sequentialModel: SASRec.Settings?
+    /// Where given, the run ends by choosing its decoding settings on validation users (the `decoding` phase,
+    /// ``DecodingSearch``); nil: it decodes with `recommenderSettings` as written.
+    public var decodingSearch: DecodingSearch?
     /// How a training sample's similar-item hints are counted (`recommenderSettings.similarItemHints`).
     public var hintCounting = HintCounting.leaveUserOut
 
@@ -146,6 +149,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try take(.recommender, &recommender); try take(.recommenderSettings, &recommenderSettings)
         try take(.rounds, &rounds); try take(.recommenderEpochs, &recommenderEpochs); try take(.tokenRelabelling, &tokenRelabelling)
         try take(.hintCounting, &hintCounting); try take(.sequentialModel, &sequentialModel)
+        try take(.decodingSearch, &decodingSearch)
         try take(.recommenderLearningRate, &recommenderLearningRate)
         try take(.batchSize, &batchSize); try take(.weightDecay, &weightDecay)
         try take(.adamEpsilon, &adamEpsilon); try take(.warmupFraction, &warmupFraction); try take(.gradientClip, &gradientClip)
@@ -216,6 +220,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check(!recommenderSettings.copyGate || !(ids.recipe is LearnedIDs), "recommenderSettings.copyGate",
                   "false with learned IDs (their ID phase trains through the recommender's vocabulary alone): use title-word or fixed IDs")
         try sequentialModel?.validate()
+        try decodingSearch?.validate()
+        _ = try decodingSearch?.candidates(for: self)
         try check((0...256).contains(recommenderSettings.lastItemTextTokens), "recommenderSettings.lastItemTextTokens", "in 0...256")
         try check(recommenderEpochs >= 0 && recommenderEpochs <= 10_000, "recommenderEpochs", "in 0...10,000")
         try check(batchSize >= 1 && batchSize <= 65536, "batchSize", "in 1...65536")
@@ -251,6 +257,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case ids, textRendering, recommender, recommenderSettings, rounds, recommenderEpochs, tokenRelabelling, hintCounting, sequentialModel
+        case decodingSearch
         case recommenderLearningRate, batchSize, weightDecay, adamEpsilon, warmupFraction, gradientClip
         case evaluationBeams, validationUsers, seed
     }
