@@ -104,6 +104,9 @@ final class DecodingSearchTests: XCTestCase {
         let again = try Evaluator(recommender: session.recommender, ids: session.ids, beams: configuration.evaluationBeams)
             .evaluate(split: split, samples: samples).result()
         XCTAssertEqual(again.normalizedDiscountedCumulativeGain(at: 10)!, choice.best.score, accuracy: 1e-12)
+        let report = try RunReport(run: run).html()
+        XCTAssertTrue(report.contains("Decoding settings chosen on validation"))
+        XCTAssertEqual(report.components(separatedBy: "<td>chosen</td>").count, 2, "one combination marked")
 
         // Resumed, the run has nothing left to do; `tune` replaces the choice with another search's.
         let resumed = try AlternatingTrainer(resuming: run, split: split)

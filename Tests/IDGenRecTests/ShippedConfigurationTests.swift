@@ -18,5 +18,7 @@ final class ShippedConfigurationTests: XCTestCase {
         XCTAssertEqual(recipe.recommenderSettings.transitionShare, 0.3)
         XCTAssertEqual(recipe.recommenderSettings.textShare, 0.3)
         XCTAssertTrue(recipe.recommenderSettings.readsSequentialModel, "SASRec keeps 0.4 of the prior")
+        let search = try XCTUnwrap(recipe.decodingSearch, "the recipe chooses its decoding settings on validation")
+        XCTAssertEqual(try search.candidates(for: recipe).count, 13, "the recipe's own values, then 2 x 3 x 2 combinations")
     }
 }

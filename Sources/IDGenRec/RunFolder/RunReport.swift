@@ -68,7 +68,7 @@ public struct RunReport {
             }
             body += "</section>\n"
         }
-        body += validationSection() + evaluationSection() + idSection()
+        body += validationSection() + decodingSection() + evaluationSection() + idSection()
         return """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>idgenrec report: \(htmlEscaped(run.url.lastPathComponent))</title>
@@ -111,6 +111,19 @@ public struct RunReport {
         let keys = RankingMetrics.displayOrder(Set(validations.flatMap(\.metrics.keys)))
         return "<h2>Validation after each recommender phase</h2>\n"
             + Self.table(header: ["phase"] + keys, rows: validations.map { v in [v.phase] + keys.map { Self.metric(v.metrics[$0]) } })
+    }
+
+    /// The decoding search's combinations and what each scored, the choice marked (where the run made one).
+    private func decodingSection() -> String {
+        guard let choice = state?.decoding else { return "" }
+        let rows = choice.probes.map { probe in
+            [probe.settings == choice.chosen ? "chosen" : "", String(format: "%g", probe.settings.copyBonus), String(format: "%g", probe.settings.sequentialFusion),
+             String(format: "%g", probe.settings.transitionShare), String(format: "%g", probe.settings.textShare),
+             Self.metric(probe.metrics["ndcg@10"]), Self.metric(probe.metrics["hr@10"])]
+        }
+        return "<h2>Decoding settings chosen on validation</h2>\n<p class=\"muted\">\(choice.users) random validation users (seed \(choice.seed)); "
+            + "the run decodes with the best NDCG@10.</p>\n"
+            + Self.table(header: ["", "copy bonus", "fusion", "transition share", "text share", "ndcg@10", "hr@10"], rows: rows)
     }
 
     private func evaluationSection() -> String {

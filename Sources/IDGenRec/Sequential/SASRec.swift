@@ -11,9 +11,11 @@ import TensorEngine
 /// `maximumLength − 1`), as left-padding would place it, so that causal attention never sees padding.
 public final class SASRec: Module {
     public struct Settings: Codable, Sendable, Equatable {
-        public var width = 64
+        /// Item embeddings and hidden states: 128 (the original's 50-64 learned Beauty's validation users less well:
+        /// NDCG@10 .0608 at d 64, .0655 at d 128).
+        public var width = 128
         /// The feed-forward layer's inner width (the original SASRec: `width`; BERT-style variants: 4 × `width`).
-        public var feedForwardWidth = 64
+        public var feedForwardWidth = 128
         /// The feed-forward activation: `relu` (the original) or `gelu`.
         public var activation = Activation.relu
         /// Where layer norms sit: `pre` (x + sublayer(LN(x)), a final LN) or `post` (LN(x + sublayer(x)), an LN on the
