@@ -165,7 +165,11 @@ public struct EvaluationJob {
         var modelRecord: EvaluationRecord?
         if let model {
             let evaluated = try evaluate(model, samples: samples, observer: observer)
-            rows.append(.init(name: model.path, notes: [:], isContext: false, ranks: evaluated.ranking.userRanks))
+            // How it decoded (the run's settings, a search's choice or the flags), beside its metrics.
+            let decoding = ["copy_bonus": evaluated.record.copyBonus, "sequential_fusion": evaluated.record.sequentialFusion,
+                            "transition_share": evaluated.record.transitionShare, "text_share": evaluated.record.textShare]
+            rows.append(.init(name: model.path, notes: decoding.compactMapValues { $0 }.filter { $0.value != 0 }, isContext: false,
+                              ranks: evaluated.ranking.userRanks))
             warnings += evaluated.warnings
             modelRecord = evaluated.record
         }
