@@ -31,12 +31,12 @@ struct TuneCommand: ParsableCommand {
         let (split, _) = try loadTrainingSplit(data)
         let bar = ProgressBar()
         let trainer = try AlternatingTrainer(resuming: run, split: split, observer: bar.handle)
-        guard var chosen = try search.map({ try DecodingSearch.read(from: URL(fileURLWithPath: $0)) }) ?? trainer.configuration.decodingSearch else {
+        guard var plan = try search.map({ try DecodingSearch.read(from: URL(fileURLWithPath: $0)) }) ?? trainer.configuration.decodingSearch else {
             throw ValidationError("\(runFolder.path)'s configuration has no decodingSearch section: give one with --search FILE")
         }
-        if let users { chosen.users = users }
-        if let userSeed { chosen.seed = userSeed }
-        try trainer.searchDecoding(chosen)
+        if let users { plan.users = users }
+        if let userSeed { plan.seed = userSeed }
+        try trainer.searchDecoding(plan)
         bar.finishLine()
         guard let choice = trainer.state.decoding else { return }
         print("validation, \(choice.users) users (seed \(choice.seed)); NDCG@10 chooses (*)")
