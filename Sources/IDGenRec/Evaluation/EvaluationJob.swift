@@ -320,13 +320,13 @@ public struct EvaluationJob {
         let ranking = try evaluator.evaluate(split: split, samples: samples, progress: Self.counter("evaluating \(part.rawValue)", observer))
         record.result = ranking.result(model: model.path, split: part.rawValue)
         record.seconds = (Date().timeIntervalSince(started) * 10).rounded() / 10
-        record.lengthPenalty = Double(session.recommender.settings.lengthPenalty)
-        record.copyBonus = Double(session.recommender.settings.copyBonus)
+        record.lengthPenalty = Double(decimal: session.recommender.settings.lengthPenalty)
+        record.copyBonus = Double(decimal: session.recommender.settings.copyBonus)
         if session.recommender.fusesPrior {
             let fused = session.recommender.settings
-            record.sequentialFusion = Double(fused.sequentialFusion)
-            record.transitionShare = fused.transitionShare > 0 && session.recommender.hints != nil ? Double(fused.transitionShare) : nil
-            record.textShare = fused.textShare > 0 ? Double(fused.textShare) : nil
+            record.sequentialFusion = Double(decimal: fused.sequentialFusion)
+            record.transitionShare = fused.transitionShare > 0 && session.recommender.hints != nil ? Double(decimal: fused.transitionShare) : nil
+            record.textShare = fused.textShare > 0 ? Double(decimal: fused.textShare) : nil
         }
         return (ranking, record, warnings)
     }
@@ -336,4 +336,9 @@ public struct EvaluationJob {
         observer(.phaseStarted(name: name, steps: 0))
         return { done, total in observer(.step(done: done, total: total, loss: .nan)) }
     }
+}
+
+fileprivate extension Double {
+    /// The decimal a setting was written as (0.7, not 0.699999988079071): settings are floats, records doubles.
+    init(decimal value: Float) { self = Double(value.description) ?? Double(value) }
 }

@@ -4,9 +4,10 @@ import TensorEngine
 /// replaced by a random one, the same token always by the same (distinct tokens stay distinct), in the history and
 /// the target alike.
 ///
-/// A relabelled sample keeps its structure (which history item the target shares its brand word with) and loses
-/// its catalogue's words, so the recommender cannot answer it from memory: it learns to copy from the history,
-/// which is what carries over to a catalogue whose words it has never been trained on.
+/// A relabelled sample keeps its structure (which history item the target shares its brand word with, which hint
+/// it is) and loses its catalogue's words, so the recommender cannot answer it from memory: it learns to copy from
+/// its input, which is what carries over to a catalogue whose words it has never been trained on. With text hints
+/// to copy from and the copy gate to copy with, relabelling every sample is what the zero-shot recipe does.
 struct TokenRelabelling {
     /// Tokens never replaced: padding, end of sequence, unknown, and the separator between history items.
     let kept: Set<Int32>

@@ -103,7 +103,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var rounds = 2
     public var recommenderEpochs = 8
     /// Share of recommender training samples whose tokens are replaced by random ones, consistently within the sample
-    /// (see `TokenRelabelling`): teaches copying from the history, for models that serve unseen catalogues.
+    /// (see `TokenRelabelling`): teaches copying from the input, for models that serve unseen catalogues (1 in the
+    /// zero-shot recipe: the model learns no catalogue's words, only when and what to copy).
     public var tokenRelabelling: Float = 0
     /// The sequential recommender trained first where the recommender reads one: its item embeddings as collaborative
     /// tokens (`recommenderSettings.collaborativeTokens`), its scores in decoding (`recommenderSettings.sequentialFusion`);
