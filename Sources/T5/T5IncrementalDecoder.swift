@@ -116,7 +116,8 @@ public final class T5IncrementalDecoder {
             if let copying {
                 OpProfile.measure("search: copy gate") {
                     copying.gate.mix(logits: &logits, vocabularySize: c.vocabularySize, decoderStates: states, encoderStates: copying.states,
-                                     sourceLength: sourceLength, sourceIDs: copying.ids, copyable: copying.copyable, rowInput: rowInput)
+                                     sourceLength: sourceLength, sourceIDs: copying.ids, copyable: copying.copyable, rowInput: rowInput,
+                                     written: tokens, startTokenID: c.decoderStartTokenID)
                 }
             }
             return logits

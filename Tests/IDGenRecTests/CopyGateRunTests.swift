@@ -15,6 +15,7 @@ final class CopyGateRunTests: XCTestCase {
         var configuration = EndToEndTests.tinyConfiguration()
         configuration.useIDs(TitleWordIDs.self)
         configuration.recommenderSettings.copyGate = true
+        configuration.recommenderSettings.copyContinuation = true
         configuration.recommenderSettings.similarItemHints = 2
         configuration.recommenderEpochs = 2
         return configuration
@@ -27,11 +28,13 @@ final class CopyGateRunTests: XCTestCase {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("copy-gate-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: base) }
         let whole = RunDirectory(base.appendingPathComponent("whole"))
-        let untrained = T5CopyGate(modelWidth: configuration.recommender.modelWidth, seed: configuration.seed &+ 15).parameters.map(\.scalars)
+        let untrained = T5CopyGate(modelWidth: configuration.recommender.modelWidth, continuation: true, seed: configuration.seed &+ 15)
+            .parameters.map(\.scalars)
         try AlternatingTrainer(configuration: configuration, split: split, tokenizer: tokenizer, run: whole).train()
         let finished = try whole.open().checkpoint
         let gate = try XCTUnwrap(finished.copyGate).parameters.map(\.scalars)
         XCTAssertNotEqual(gate, untrained, "the gate learns with the recommender")
+        XCTAssertNotEqual(gate.last, untrained.last, "and its continuation bias with it")
 
         // Killed at the swap after the first epoch (the optimizer's moments for the gate saved), then resumed.
         let run = RunDirectory(base.appendingPathComponent("killed"))
@@ -64,5 +67,11 @@ final class CopyGateRunTests: XCTestCase {
         var configuration = EndToEndTests.tinyConfiguration()
         configuration.recommenderSettings.copyGate = true
         XCTAssertThrowsError(try configuration.validate()) { XCTAssertTrue("\($0)".contains("copyGate"), "\($0)") }
+    }
+
+    func testContinuationNeedsTheGate() {
+        var configuration = Self.copyGateConfiguration()
+        configuration.recommenderSettings.copyGate = false
+        XCTAssertThrowsError(try configuration.validate()) { XCTAssertTrue("\($0)".contains("copyContinuation"), "\($0)") }
     }
 }

@@ -13,13 +13,15 @@ final class T5CopyGateTests: XCTestCase {
     private let sources: [[Int32]] = [[5, 9, 13, 22, 1], [7, 30, 1], [11, 4, 6, 4, 8, 1]]
     private let targets: [[Int32]] = [[9, 22, 1], [30, 12, 7, 1], [4, 1]]
 
-    /// The mixture's loss against central finite differences, for the gate's weights and for weights of the T5 it
-    /// reads (the decoder's final norm, the encoder's first query).
+    /// The mixture's loss against central finite differences, for the gate's weights (its continuation bias included)
+    /// and for weights of the T5 it reads (the decoder's final norm, the encoder's first query).
     func testTheMixtureLossGradientByFiniteDifferences() throws {
         let model = try T5Model(configuration: Self.tiny, seed: 3)
-        let gate = T5CopyGate(modelWidth: Self.tiny.modelWidth, seed: 4)
+        let gate = T5CopyGate(modelWidth: Self.tiny.modelWidth, continuation: true, seed: 4)
+        gate.continuation!.weight.scalars = [-0.2, 0.7]
         let batch = T5Batch(sources: sources, targets: targets, padTokenID: 0)
-        let checked = [gate.query.weight, gate.gate.weight, model.decoder.finalLayerNorm.weight, model.encoder.blocks[0].selfAttention.q.weight]
+        let checked = [gate.query.weight, gate.gate.weight, gate.continuation!.weight, model.decoder.finalLayerNorm.weight,
+                       model.encoder.blocks[0].selfAttention.q.weight]
         (model.parameters + gate.parameters).forEach { $0.zeroGradient() }
         gate.loss(of: model, on: batch).backward()
         for parameter in checked {
@@ -43,11 +45,14 @@ final class T5CopyGateTests: XCTestCase {
     }
 
     /// Beam search's scores through the gate are the trained mixture's log-probabilities: teacher-forced step by
-    /// step, through cache reorders, their log-softmax at each target token sums to minus the loss.
+    /// step, through cache reorders, their log-softmax at each target token sums to minus the loss; with and without
+    /// continuation.
     func testDecodingScoresAreTheMixtureTrainingLearns() throws {
         let model = try T5Model(configuration: Self.tiny, seed: 5)
-        let gate = T5CopyGate(modelWidth: Self.tiny.modelWidth, seed: 6)
         let vocabulary = Self.tiny.vocabularySize
+        for continuing in [false, true] {
+        let gate = T5CopyGate(modelWidth: Self.tiny.modelWidth, continuation: continuing, seed: 6)
+        gate.continuation?.weight.scalars = [0.5, 3]
         for (source, target) in zip(sources, targets) {
             let expected = withoutGradient { gate.loss(of: model, on: T5Batch(sources: [source], targets: [target], padTokenID: 0)).item }
             let decoder = try T5IncrementalDecoder(model: model, inputs: [source], rowsPerInput: 2, copyGate: gate)
@@ -61,8 +66,56 @@ final class T5CopyGateTests: XCTestCase {
                 decoder.selectRows([1, 0])
                 tokens = [token, token]
             }
-            XCTAssertEqual(-total / Double(target.count), Double(expected), accuracy: 1e-4, "source \(source)")
+            XCTAssertEqual(-total / Double(target.count), Double(expected), accuracy: 1e-4, "source \(source), continuation \(continuing)")
         }
+        }
+    }
+
+    /// What continuation is for: the answer is two neighbouring input tokens from a random place among random ones.
+    /// Given its first token, a gate with continuation learns to copy the second (the token after it); without, it
+    /// does worse in as many steps.
+    func testAGateWithContinuationLearnsToCopyTheNextToken() throws {
+        let random = RandomSource(seed: 13)
+        func examples(count: Int) -> (sources: [[Int32]], targets: [[Int32]]) {
+            var sources: [[Int32]] = [], targets: [[Int32]] = []
+            for _ in 0..<count {
+                var tokens: [Int32] = []
+                while tokens.count < 6 { let token = 3 + Int32(random.next() % 37); if !tokens.contains(token) { tokens.append(token) } }
+                let start = Int(random.next() % 5)
+                sources.append(tokens + [1]); targets.append([tokens[start], tokens[start + 1], 1])
+            }
+            return (sources, targets)
+        }
+        let unseen = examples(count: 40)
+        func accuracy(continuation: Bool) throws -> (share: Double, lift: Float) {
+            let model = try T5Model(configuration: Self.tiny, seed: 7)
+            let gate = T5CopyGate(modelWidth: Self.tiny.modelWidth, continuation: continuation, seed: 8)
+            let parameters = model.parameters + gate.parameters
+            let optimizer = AdamW(parameters: parameters, learningRate: 1e-2, weightDecay: 0)
+            for _ in 0..<150 {
+                let training = examples(count: 32)
+                let batch = T5Batch(sources: training.sources, targets: training.targets, padTokenID: 0)
+                parameters.forEach { $0.zeroGradient() }
+                gate.loss(of: model, on: batch).backward()
+                clipGradientNorm(parameters, maxNorm: 1)
+                optimizer.update()
+            }
+            // The second token, teacher-forced after the first.
+            let decoder = try T5IncrementalDecoder(model: model, inputs: unseen.sources, rowsPerInput: 1, copyGate: gate)
+            _ = try decoder.step([Int32](repeating: Self.tiny.decoderStartTokenID, count: unseen.sources.count))
+            let scores = try decoder.step(unseen.targets.map { $0[0] })
+            let vocabulary = Self.tiny.vocabularySize
+            let right = unseen.targets.indices.filter { row in
+                let rowScores = Array(scores[row * vocabulary..<(row + 1) * vocabulary])
+                return Int32(rowScores.indices.max { rowScores[$0] < rowScores[$1] }!) == unseen.targets[row][1]
+            }
+            let lift = gate.continuation.map { $0.weight.scalars[1] - $0.weight.scalars[0] } ?? 0
+            return (Double(right.count) / Double(unseen.targets.count), lift)
+        }
+        let continuing = try accuracy(continuation: true), blind = try accuracy(continuation: false)
+        XCTAssertGreaterThanOrEqual(continuing.share, 0.9, "with continuation (without: \(blind.share))")
+        XCTAssertGreaterThan(continuing.lift, 1, "the learned preference for the continuing position")
+        XCTAssertLessThanOrEqual(blind.share, continuing.share - 0.2, "without continuation")
     }
 
     /// What the gate is for: a tiny model trained to answer with its input's second token (fresh examples every

@@ -81,6 +81,11 @@ public final class Recommender {
         /// with copying one from its input (the history's IDs, the hints), by how much and from where it learned.
         public var copyGate = false
 
+        /// The copy gate also knows which input position continues the copy under way (the one after the token just
+        /// written; ``T5CopyGate``), and learns how much to prefer it: an ID copied from the history or a hint is
+        /// several tokens in a row.
+        public var copyContinuation = false
+
         /// Shallow fusion: beam search ranks the model's log-probability of an item's ID plus this weight times the
         /// log-probability of the item under a prior, spread over the ID's tokens through the catalogue's trie (0:
         /// off). The prior is the run's sequential recommender's (SASRec) distribution, mixed with the item
@@ -119,6 +124,7 @@ public final class Recommender {
             try c.take(.lengthPenalty, &lengthPenalty); try c.take(.lastItemTextTokens, &lastItemTextTokens)
             try c.take(.copyBonus, &copyBonus); try c.take(.similarItemHints, &similarItemHints); try c.take(.textHints, &textHints)
             try c.take(.collaborativeTokens, &collaborativeTokens); try c.take(.copyGate, &copyGate)
+            try c.take(.copyContinuation, &copyContinuation)
             try c.take(.sequentialFusion, &sequentialFusion); try c.take(.transitionShare, &transitionShare); try c.take(.textShare, &textShare)
         }
 
@@ -132,13 +138,14 @@ public final class Recommender {
             if textHints > 0 { try c.encode(textHints, forKey: .textHints) }
             if collaborativeTokens { try c.encode(collaborativeTokens, forKey: .collaborativeTokens) }
             if copyGate { try c.encode(copyGate, forKey: .copyGate) }
+            if copyContinuation { try c.encode(copyContinuation, forKey: .copyContinuation) }
             if sequentialFusion != 0 { try c.encode(sequentialFusion, forKey: .sequentialFusion) }
             if transitionShare != 0 { try c.encode(transitionShare, forKey: .transitionShare) }
             if textShare != 0 { try c.encode(textShare, forKey: .textShare) }
         }
 
         enum CodingKeys: String, CodingKey {
-            case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens, copyBonus, similarItemHints, textHints, collaborativeTokens, copyGate, sequentialFusion, transitionShare, textShare
+            case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens, copyBonus, similarItemHints, textHints, collaborativeTokens, copyGate, copyContinuation, sequentialFusion, transitionShare, textShare
         }
 
         /// The bonus of each token of the history's IDs (see ``copyBonus``): the newest item's tokens the most.

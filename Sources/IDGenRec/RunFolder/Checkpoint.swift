@@ -183,6 +183,12 @@ extension RunDirectory {
             throw IDGenRecError.invalidRun(path: checkpointURL.appendingPathComponent(T5CopyGate.fileName).path,
                                            reason: "missing: the run's recommender decodes through a learned copy gate, which is read from it")
         }
+        if let gate = checkpoint.copyGate, (gate.continuation != nil) != configuration.recommenderSettings.copyContinuation {
+            throw IDGenRecError.invalidRun(path: checkpointURL.appendingPathComponent(T5CopyGate.fileName).path,
+                                           reason: configuration.recommenderSettings.copyContinuation
+                                               ? "has no continuation bias, which the run's settings (copyContinuation) ask for"
+                                               : "has a continuation bias, which the run's settings (copyContinuation false) do not read")
+        }
         let design = try configuration.ids.recipe.openDesign(SavedDesign(checkpoint: checkpointURL, tokenizer: checkpoint.tokenizer,
                                                                          training: configuration, ids: checkpoint.ids))
         checkpoint.designModels = design.models

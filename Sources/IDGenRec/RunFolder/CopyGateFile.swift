@@ -16,7 +16,8 @@ extension T5CopyGate {
     static func load(from url: URL, modelWidth: Int) throws -> T5CopyGate? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let tensors = try SafeTensors.read(contentsOf: url)
-        let gate = T5CopyGate(modelWidth: modelWidth, seed: 0)
+        // A gate that learned continuation stores its bias; one that did not has no such tensor.
+        let gate = T5CopyGate(modelWidth: modelWidth, continuation: tensors["continuation.weight"] != nil, seed: 0)
         try gate.assignParameters(from: tensors, readFrom: url)
         return gate
     }

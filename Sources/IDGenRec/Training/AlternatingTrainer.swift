@@ -103,7 +103,9 @@ public final class AlternatingTrainer: TrainingContext {
         checkpoint = Checkpoint(state: TrainingState(), tokenizer: tokenizer, recommender: recommender, designModels: design.models,
                                 ids: first.dictionary, items: catalogue.items, transitions: transitions,
                                 copyGate: configuration.recommenderSettings.copyGate
-                                    ? T5CopyGate(modelWidth: recommender.configuration.modelWidth, seed: configuration.seed &+ 15) : nil)
+                                    ? T5CopyGate(modelWidth: recommender.configuration.modelWidth,
+                                                 continuation: configuration.recommenderSettings.copyContinuation, seed: configuration.seed &+ 15)
+                                    : nil)
         self.design = design
         itemTexts = texts
         guard parallel.isLeader else { return }
@@ -226,7 +228,10 @@ public final class AlternatingTrainer: TrainingContext {
         let phaseIndex = index(of: phase)
         let samples = split.training
         let tokenizer = checkpoint.tokenizer, relabelShare = configuration.tokenRelabelling, seed = configuration.seed
-        let relabelling = TokenRelabelling(kept: Set([tokenizer.padID, tokenizer.eosID, tokenizer.unknownID] + recommender.separator),
+        // The prompt's punctuation keeps its meaning: relabelled, the hint marker would hide where the history
+        // ends (and which tokens are the last item's) and where the hints begin.
+        let structure = recommender.separator + recommender.hintMarker + recommender.textSeparator
+        let relabelling = TokenRelabelling(kept: Set([tokenizer.padID, tokenizer.eosID, tokenizer.unknownID] + structure),
                                            vocabularySize: Int32(model.vocabularySize))
         // Each sample's hints depend on the counts alone, not on IDs or weights: listed once for the phase.
         let hints = recommender.settings.listsHints ? samples.map(hints(ofTrainingSample:)) : []

@@ -220,6 +220,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
                   "recommenderSettings.textShare", "0 unless sequentialFusion is above 0 (it is a share of the fused prior)")
         try check(!recommenderSettings.copyGate || !(ids.recipe is LearnedIDs), "recommenderSettings.copyGate",
                   "false with learned IDs (their ID phase trains through the recommender's vocabulary alone): use title-word or fixed IDs")
+        try check(!recommenderSettings.copyContinuation || recommenderSettings.copyGate, "recommenderSettings.copyContinuation",
+                  "false unless copyGate is true (continuation is a bias of the gate's copy attention)")
         try sequentialModel?.validate()
         try decodingSearch?.validate()
         _ = try decodingSearch?.candidates(for: self)
