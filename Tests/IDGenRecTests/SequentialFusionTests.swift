@@ -98,6 +98,28 @@ final class SequentialFusionTests: XCTestCase {
                     [0, 0, 0, 0], "everything excluded")
     }
 
+    func testTheTextPartComparesWithTheRecentItemsTheNewestWeighingMost() throws {
+        let index = TextSimilarityIndex(texts: ["red lipstick matte", "red lipstick gloss", "blue eyeliner pencil",
+                                                "blue eyeliner liquid", "green soap bar"])
+        let history: ArraySlice<Int32> = [4, 2, 0]   // oldest first: item 0 is the newest
+        let lastOnly = Recommender.textScores(history: history, items: 1, index: index)
+        let reference = Dictionary(uniqueKeysWithValues: index.similarities(to: 0).map { ($0.item, $0.similarity) })
+        XCTAssertEqual(lastOnly, reference, "one item: the text baseline's scores, the last item's cosines")
+        XCTAssertNil(lastOnly[3], "nothing from the older items")
+
+        let recent = Recommender.textScores(history: history, items: 2, index: index)
+        XCTAssertEqual(recent[1]!, try index.similarity(between: 1, and: 0), accuracy: 1e-12)
+        XCTAssertEqual(recent[3]!, try index.similarity(between: 3, and: 2) / 2, accuracy: 1e-12, "the second newest weighs 1/2")
+        XCTAssertNil(recent[4], "the third newest is beyond the two items read")
+        XCTAssertEqual(Recommender.textScores(history: history, items: 20, index: index)[4]!,
+                       try index.similarity(between: 4, and: 4) / 3, accuracy: 1e-12, "more items than the history has: all of them")
+
+        var settings = Recommender.Settings()
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(settings), as: UTF8.self).contains("textItems"), "the default is not written")
+        settings.textItems = 3
+        XCTAssertEqual(try JSONDecoder().decode(Recommender.Settings.self, from: try JSONEncoder().encode(settings)).textItems, 3)
+    }
+
     func testPriorSharesAreCheckedAndSharesThatTakeItAllTrainNoSequentialModel() throws {
         var configuration = Self.fusionConfiguration()
         configuration.recommenderSettings.transitionShare = 0.5
@@ -109,6 +131,7 @@ final class SequentialFusionTests: XCTestCase {
             ("transitionShare", { $0.recommenderSettings.transitionShare = 1.5 }),
             ("textShare", { $0.recommenderSettings.textShare = 0.75 }),
             ("textShare", { $0.recommenderSettings.transitionShare = 0; $0.recommenderSettings.sequentialFusion = 0 }),
+            ("textItems", { $0.recommenderSettings.textItems = 0 }),
         ]
         for (field, change) in wrongs {
             var wrong = configuration

@@ -14,11 +14,12 @@ final class ShippedConfigurationTests: XCTestCase {
         }
         let recipe = try TrainingConfiguration.read(from: folder.appendingPathComponent("beauty.json"))
         XCTAssertTrue(recipe.recommenderSettings.copyGate)
+        XCTAssertTrue(recipe.recommenderSettings.copyContinuation)
         XCTAssertEqual(recipe.recommenderSettings.sequentialFusion, 1)
         XCTAssertEqual(recipe.recommenderSettings.transitionShare, 0.3)
         XCTAssertEqual(recipe.recommenderSettings.textShare, 0.3)
         XCTAssertTrue(recipe.recommenderSettings.readsSequentialModel, "SASRec keeps 0.4 of the prior")
         let search = try XCTUnwrap(recipe.decodingSearch, "the recipe chooses its decoding settings on validation")
-        XCTAssertEqual(try search.candidates(for: recipe).count, 13, "the recipe's own values, then 2 x 3 x 2 combinations")
+        XCTAssertEqual(try search.candidates(for: recipe).count, 5, "the recipe's own values, then 1 x 2 x 2 combinations")
     }
 }

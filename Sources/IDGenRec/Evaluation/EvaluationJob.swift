@@ -32,11 +32,14 @@ public struct EvaluationJob {
         public var transitionShare: Float?
         /// Text similarity's share of the fused prior (``Recommender/Settings/textShare``); nil: the run's.
         public var textShare: Float?
+        /// How many recent items the text share compares with (``Recommender/Settings/textItems``); nil: the run's.
+        public var textItems: Int?
 
         public init(path: String, ids: IDChoice = .own, lengthPenalty: Float? = nil, copyBonus: Float? = nil, sequentialFusion: Float? = nil,
-                    transitionShare: Float? = nil, textShare: Float? = nil) {
+                    transitionShare: Float? = nil, textShare: Float? = nil, textItems: Int? = nil) {
             self.path = path; self.ids = ids; self.lengthPenalty = lengthPenalty; self.copyBonus = copyBonus
             self.sequentialFusion = sequentialFusion; self.transitionShare = transitionShare; self.textShare = textShare
+            self.textItems = textItems
         }
     }
 
@@ -167,7 +170,8 @@ public struct EvaluationJob {
             let evaluated = try evaluate(model, samples: samples, observer: observer)
             // How it decoded (the run's settings, a search's choice or the flags), beside its metrics.
             let decoding = ["copy_bonus": evaluated.record.copyBonus, "sequential_fusion": evaluated.record.sequentialFusion,
-                            "transition_share": evaluated.record.transitionShare, "text_share": evaluated.record.textShare]
+                            "transition_share": evaluated.record.transitionShare, "text_share": evaluated.record.textShare,
+                            "text_items": evaluated.record.textItems.map(Double.init)]
             rows.append(.init(name: model.path, notes: decoding.compactMapValues { $0 }.filter { $0.value != 0 }, isContext: false,
                               ranks: evaluated.ranking.userRanks))
             warnings += evaluated.warnings
@@ -264,6 +268,7 @@ public struct EvaluationJob {
         if let value = model.sequentialFusion { variant += "-sequential-fusion-\(value)" }
         if let value = model.transitionShare { variant += "-transition-share-\(value)" }
         if let value = model.textShare { variant += "-text-share-\(value)" }
+        if let value = model.textItems { variant += "-text-items-\(value)" }
         return variant
     }
 
@@ -304,6 +309,7 @@ public struct EvaluationJob {
         session.recommender.settings.sequentialFusion = model.sequentialFusion ?? settings.sequentialFusion
         session.recommender.settings.transitionShare = model.transitionShare ?? settings.transitionShare
         session.recommender.settings.textShare = model.textShare ?? settings.textShare
+        session.recommender.settings.textItems = model.textItems ?? settings.textItems
         let shares = session.recommender.settings.transitionShare + session.recommender.settings.textShare
         guard shares <= 1 else { throw IDGenRecError.invalidInput("the transition and text shares of the fused prior add up to \(shares), above 1") }
         // The run's own weight is off where nothing can be fused (another catalogue than SASRec's); one asked for is an error.
@@ -327,6 +333,7 @@ public struct EvaluationJob {
             record.sequentialFusion = Double(decimal: fused.sequentialFusion)
             record.transitionShare = fused.transitionShare > 0 && session.recommender.hints != nil ? Double(decimal: fused.transitionShare) : nil
             record.textShare = fused.textShare > 0 ? Double(decimal: fused.textShare) : nil
+            record.textItems = fused.textShare > 0 && fused.textItems != 1 ? fused.textItems : nil
         }
         return (ranking, record, warnings)
     }

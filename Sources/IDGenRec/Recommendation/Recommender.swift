@@ -104,6 +104,11 @@ public final class Recommender {
         /// the text baseline's scores). Needs no interactions, so it serves a catalogue the run never saw too.
         public var textShare: Float = 0
 
+        /// How many of the history's most recent items the text share compares candidates with, the newest weighing
+        /// most (1, 1/2, 1/3, ...; 1: the last item alone, as the text baseline does). A shopper's next item often
+        /// resembles an item bought a few steps back, not only the last one.
+        public var textItems = 1
+
         /// The fused prior's share left to SASRec's distribution; where the decoded catalogue has no sequential
         /// model (another catalogue, or a run that trains none because the shares take it all), to the uniform one.
         public var sequentialShare: Float { max(0, 1 - transitionShare - textShare) }
@@ -126,6 +131,7 @@ public final class Recommender {
             try c.take(.collaborativeTokens, &collaborativeTokens); try c.take(.copyGate, &copyGate)
             try c.take(.copyContinuation, &copyContinuation)
             try c.take(.sequentialFusion, &sequentialFusion); try c.take(.transitionShare, &transitionShare); try c.take(.textShare, &textShare)
+            try c.take(.textItems, &textItems)
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -142,10 +148,11 @@ public final class Recommender {
             if sequentialFusion != 0 { try c.encode(sequentialFusion, forKey: .sequentialFusion) }
             if transitionShare != 0 { try c.encode(transitionShare, forKey: .transitionShare) }
             if textShare != 0 { try c.encode(textShare, forKey: .textShare) }
+            if textItems != 1 { try c.encode(textItems, forKey: .textItems) }
         }
 
         enum CodingKeys: String, CodingKey {
-            case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens, copyBonus, similarItemHints, textHints, collaborativeTokens, copyGate, copyContinuation, sequentialFusion, transitionShare, textShare
+            case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens, copyBonus, similarItemHints, textHints, collaborativeTokens, copyGate, copyContinuation, sequentialFusion, transitionShare, textShare, textItems
         }
 
         /// The bonus of each token of the history's IDs (see ``copyBonus``): the newest item's tokens the most.
@@ -349,9 +356,8 @@ extension Recommender {
             if settings.transitionShare > 0, let hints {
                 parts.append((Double(settings.transitionShare), hints.followerScores(history: history)))
             }
-            if settings.textShare > 0, let last = history.last, Int(last) < similarityTexts.count {
-                let similar = textIndex.similarities(to: last)
-                parts.append((Double(settings.textShare), Dictionary(uniqueKeysWithValues: similar.map { ($0.item, $0.similarity) })))
+            if settings.textShare > 0, !similarityTexts.isEmpty {
+                parts.append((Double(settings.textShare), Self.textScores(history: history, items: settings.textItems, index: textIndex)))
             }
             let prior = Self.fusedPrior(sequentialScores: sequentialScores?[position], numberOfItems: catalogue.count, parts: parts,
                                         excluded: excluded[position])
@@ -361,6 +367,16 @@ extension Recommender {
         }
         return SequencePriorConstraint(base: base, trie: catalogue.constraint.trie, spans: catalogue.spans, probabilities: probabilities,
                                        weight: settings.sequentialFusion)
+    }
+
+    /// The text part of the fused prior for one history: each candidate's TF-IDF cosine to each of the history's
+    /// last `items` items, the newest weighing most (1, 1/2, 1/3, ...), summed.
+    static func textScores(history: ArraySlice<Int32>, items: Int, index: TextSimilarityIndex) -> [Int32: Double] {
+        var scores: [Int32: Double] = [:]
+        for (age, item) in history.suffix(items).reversed().enumerated() where Int(item) < index.numberOfItems {
+            for (other, similarity) in index.similarities(to: item) { scores[other, default: 0] += similarity / Double(age + 1) }
+        }
+        return scores
     }
 
     /// The prior fusion reads for one history, per catalogue item, over the items that may be recommended (the

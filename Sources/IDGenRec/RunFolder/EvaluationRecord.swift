@@ -25,6 +25,8 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
     public var transitionShare: Double?
     /// Text similarity's share of the fused prior, where it had one.
     public var textShare: Double?
+    /// How many recent items the text share compared with, where more than the last one.
+    public var textItems: Int?
     /// The dictionary file evaluated instead of the run's own.
     public var ids: String?
     /// Zero-shot only: the run's training catalogues and how many items the target shares with them.
@@ -54,7 +56,7 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case dataset, historyExcluded = "history_excluded", evaluationProtocol = "protocol", beams, seconds, zeroShot = "zero_shot"
-        case lengthPenalty = "length_penalty", copyBonus = "copy_bonus", sequentialFusion = "sequential_fusion", transitionShare = "transition_share", textShare = "text_share", ids, trainingCatalogues = "training_catalogues"
+        case lengthPenalty = "length_penalty", copyBonus = "copy_bonus", sequentialFusion = "sequential_fusion", transitionShare = "transition_share", textShare = "text_share", textItems = "text_items", ids, trainingCatalogues = "training_catalogues"
         case sharedItems = "shared_items", baselines, sampledUsers = "sampled_users", splitUsers = "split_users", sampleSeed = "sample_seed"
     }
 
@@ -72,6 +74,7 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
         sequentialFusion = try c.decodeIfPresent(Double.self, forKey: .sequentialFusion)
         transitionShare = try c.decodeIfPresent(Double.self, forKey: .transitionShare)
         textShare = try c.decodeIfPresent(Double.self, forKey: .textShare)
+        textItems = try c.decodeIfPresent(Int.self, forKey: .textItems)
         ids = try c.decodeIfPresent(String.self, forKey: .ids)
         trainingCatalogues = try c.decodeIfPresent([String].self, forKey: .trainingCatalogues)
         sharedItems = try c.decodeIfPresent(Int.self, forKey: .sharedItems)
@@ -95,6 +98,7 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(sequentialFusion, forKey: .sequentialFusion)
         try c.encodeIfPresent(transitionShare, forKey: .transitionShare)
         try c.encodeIfPresent(textShare, forKey: .textShare)
+        try c.encodeIfPresent(textItems, forKey: .textItems)
         try c.encodeIfPresent(ids, forKey: .ids)
         try c.encodeIfPresent(trainingCatalogues, forKey: .trainingCatalogues)
         try c.encodeIfPresent(sharedItems, forKey: .sharedItems)

@@ -29,6 +29,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Shallow fusion: the weight of the run's sequential model's log-probability of each item in decoding (default: the run's setting; needs a run that trained one).") var sequentialFusion: Float?
     @Option(help: "The share of the fused prior given to what followed the history's last items in the training sequences, 0...1; the rest is the sequential model's (default: the run's setting, 0; needs a run with similar-item hints).") var transitionShare: Float?
     @Option(help: "The share of the fused prior given to the items whose text resembles the last item's, 0...1 (default: the run's setting, 0).") var textShare: Float?
+    @Option(help: "How many of the history's most recent items the text share compares with, the newest weighing most, 1...20 (default: the run's setting, 1: the last item).") var textItems: Int?
     @Flag(help: "Let users be recommended items already in their history (for data with repeat purchases).") var allowRepeats = false
     @Option(help: "Item-ID dictionary to use instead of the run's (tsv, csv or jsonl).") var ids: String?
     @Flag(help: "The dataset's catalogue is new to the run: write its IDs by the run's ID design, train nothing.") var zeroShot = false
@@ -50,9 +51,10 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("--beams \(beams) cannot measure HR@\(k): a search returns at most --beams items; pass --beams \(k) or more")
         }
         guard !(zeroShot && ids != nil) else { throw ValidationError("--zero-shot generates IDs; it cannot take --ids") }
-        guard model != nil || !(zeroShot || ids != nil || lengthPenalty != nil || copyBonus != nil || sequentialFusion != nil || transitionShare != nil || textShare != nil) else {
-            throw ValidationError("--zero-shot, --ids, --length-penalty, --copy-bonus, --sequential-fusion, --transition-share and --text-share set how a run is evaluated: give --model RUN")
+        guard model != nil || !(zeroShot || ids != nil || lengthPenalty != nil || copyBonus != nil || sequentialFusion != nil || transitionShare != nil || textShare != nil || textItems != nil) else {
+            throw ValidationError("--zero-shot, --ids, --length-penalty, --copy-bonus, --sequential-fusion, --transition-share, --text-share and --text-items set how a run is evaluated: give --model RUN")
         }
+        if let textItems, !(1...20).contains(textItems) { throw ValidationError("--text-items must be in 1...20, got \(textItems)") }
         for (flag, share) in [("--transition-share", transitionShare), ("--text-share", textShare)] {
             if let share, !(share.isFinite && (0...1).contains(share)) { throw ValidationError("\(flag) must be in 0...1, got \(share)") }
         }
@@ -85,7 +87,7 @@ struct EvaluateCommand: ParsableCommand {
             let choice: EvaluationJob.IDChoice = zeroShot ? .zeroShot(catalogue: try servingCatalogue(data, dataset: split.dataset), name: datasetName(data))
                 : ids.map { .file($0) } ?? .own
             job.model = EvaluationJob.Model(path: model, ids: choice, lengthPenalty: lengthPenalty, copyBonus: copyBonus,
-                                            sequentialFusion: sequentialFusion, transitionShare: transitionShare, textShare: textShare)
+                                            sequentialFusion: sequentialFusion, transitionShare: transitionShare, textShare: textShare, textItems: textItems)
         }
         let bar = ProgressBar()
         let outcome = try job.run(observer: bar.handle)

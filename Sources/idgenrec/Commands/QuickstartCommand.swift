@@ -41,6 +41,8 @@ struct QuickstartCommand: ParsableCommand {
         configuration.recommenderSettings.sequentialFusion = 5
         configuration.recommenderSettings.transitionShare = 0.5
         configuration.recommenderSettings.textShare = 0.5
+        // Text similarity to the last 3 items, not the last alone: .0529 → .0539 on the sample's validation split.
+        configuration.recommenderSettings.textItems = 3
         configuration.validationUsers = 0
         return configuration
     }
