@@ -101,13 +101,15 @@ public final class Recommender {
         public var transitionShare: Float = 0
 
         /// The fused prior's share (0...1) given to the items whose text resembles the last item's (TF-IDF cosine,
-        /// the text baseline's scores). Needs no interactions, so it serves a catalogue the run never saw too.
+        /// the text baseline's scores), or the last ``textItems`` items'. Needs no interactions, so it serves a catalogue the run never saw too.
         public var textShare: Float = 0
 
         /// How many of the history's most recent items the text share compares candidates with, the newest weighing
         /// most (1, 1/2, 1/3, ...; 1: the last item alone, as the text baseline does). A shopper's next item often
         /// resembles an item bought a few steps back, not only the last one.
         public var textItems = 1
+        /// The values ``textItems`` may take (a configuration's and `evaluate --text-items`'s check).
+        public static let textItemsRange = 1...20
 
         /// The fused prior's share left to SASRec's distribution; where the decoded catalogue has no sequential
         /// model (another catalogue, or a run that trains none because the shares take it all), to the uniform one.

@@ -218,7 +218,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
                   "recommenderSettings.textShare", "in 0...1, and at most 1 with transitionShare")
         try check(recommenderSettings.textShare == 0 || recommenderSettings.sequentialFusion > 0,
                   "recommenderSettings.textShare", "0 unless sequentialFusion is above 0 (it is a share of the fused prior)")
-        try check((1...20).contains(recommenderSettings.textItems), "recommenderSettings.textItems", "in 1...20")
+        try check(Recommender.Settings.textItemsRange.contains(recommenderSettings.textItems), "recommenderSettings.textItems",
+                  "in \(Recommender.Settings.textItemsRange)")
         try check(!recommenderSettings.copyGate || !(ids.recipe is LearnedIDs), "recommenderSettings.copyGate",
                   "false with learned IDs (their ID phase trains through the recommender's vocabulary alone): use title-word or fixed IDs")
         try check(!recommenderSettings.copyContinuation || recommenderSettings.copyGate, "recommenderSettings.copyContinuation",

@@ -54,7 +54,8 @@ struct EvaluateCommand: ParsableCommand {
         guard model != nil || !(zeroShot || ids != nil || lengthPenalty != nil || copyBonus != nil || sequentialFusion != nil || transitionShare != nil || textShare != nil || textItems != nil) else {
             throw ValidationError("--zero-shot, --ids, --length-penalty, --copy-bonus, --sequential-fusion, --transition-share, --text-share and --text-items set how a run is evaluated: give --model RUN")
         }
-        if let textItems, !(1...20).contains(textItems) { throw ValidationError("--text-items must be in 1...20, got \(textItems)") }
+        let textItemsRange = Recommender.Settings.textItemsRange
+        if let textItems, !textItemsRange.contains(textItems) { throw ValidationError("--text-items must be in \(textItemsRange), got \(textItems)") }
         for (flag, share) in [("--transition-share", transitionShare), ("--text-share", textShare)] {
             if let share, !(share.isFinite && (0...1).contains(share)) { throw ValidationError("\(flag) must be in 0...1, got \(share)") }
         }
