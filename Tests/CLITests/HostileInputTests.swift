@@ -335,6 +335,17 @@ final class HostileInputTests: XCTestCase {
             ["evaluate", "--model", f.run, "--data", f.data, "--transition-share", "0.5"]
         }),
         Case("text share without a run", "give --model RUN", { f in ["evaluate", "--baselines", "--data", f.data, "--text-share", "0.5"] }),
+        Case("text items without a text share", "--text-items sets the fused prior's text part", { f in
+            ["evaluate", "--model", f.run, "--data", f.data, "--text-items", "3"]
+        }),
+        Case("prior parts without a prior", "--prior-parts", { f in ["evaluate", "--model", f.run, "--data", f.data, "--prior-parts", "summed"] }),
+        Case("unknown prior parts", "prior-parts", { f in ["evaluate", "--model", f.run, "--data", f.data, "--prior-parts", "stacked"] }),
+        Case("prior candidates without fusion", "--prior-candidates scores", { f in
+            ["evaluate", "--model", f.run, "--data", f.data, "--prior-candidates", "20"]
+        }),
+        Case("prior candidates out of range", "--prior-candidates must be in 0...1000", { f in
+            ["evaluate", "--model", f.run, "--data", f.data, "--prior-candidates", "5000"]
+        }),
         Case("tune a run without a search", "no decodingSearch section", { f in ["tune", "--model", f.run, "--data", f.data] }),
         Case("tune with a search that does not suit the run", "transitionShare", { f in
             ["tune", "--model", f.run, "--data", f.data, "--search", try f.file("hints.json", #"{"transitionShare": [0.5]}"#)]

@@ -48,6 +48,14 @@ final class SequentialFusionTests: XCTestCase {
             XCTAssertEqual(Double(recommendation.score), expected, accuracy: 1e-3, "item \(recommendation.item)")
         }
 
+        // A narrow search with the prior's best items scored beside its finds: with every item a candidate, exactly
+        // the exhaustive search's best, scored as it scores them.
+        session.recommender.settings.priorCandidates = everything
+        let narrow = try session.recommend(history: history, count: 3, beams: 3)
+        XCTAssertEqual(narrow.map(\.item), fused.prefix(3).map(\.item))
+        for (got, want) in zip(narrow, fused) { XCTAssertEqual(got.score, want.score, accuracy: 1e-3) }
+        session.recommender.settings.priorCandidates = 0
+
         // With a transition share, the prior is SASRec's distribution and the forward co-occurrence baseline's scores
         // (scaled to sum 1), mixed as probabilities; both over the items the user may get.
         let forward = CooccurrenceBaseline(split: split, direction: .forward).cooccurrenceScores(history: indices[...])
@@ -96,6 +104,13 @@ final class SequentialFusionTests: XCTestCase {
                     [0.25, 0.5 * 2 / 3, 0.5 / 3 + 0.25, 0], "shares that take it all leave nothing uniform")
         assertPrior(Recommender.fusedPrior(sequentialScores: scores, numberOfItems: 4, parts: [(0.5, transitions)], excluded: [0, 1, 2, 3]),
                     [0, 0, 0, 0], "everything excluded")
+        // Summed: the parts' own scores weighed by their shares, (0.075, 0.1, 0.125, 0) of 0.3, taking their shares together.
+        assertPrior(Recommender.fusedPrior(sequentialScores: scores, numberOfItems: 4, parts: [(0.25, transitions), (0.25, text)],
+                                           addedAs: .summed, excluded: [3]),
+                    [0.5 / 6 + 0.5 * 0.075 / 0.3, 0.5 * 2 / 6 + 0.5 * 0.1 / 0.3, 0.5 * 3 / 6 + 0.5 * 0.125 / 0.3, 0], "summed parts")
+        assertPrior(Recommender.fusedPrior(sequentialScores: nil, numberOfItems: 4, parts: [(0.5, transitions), (0.5, [:])], addedAs: .summed,
+                                           excluded: [3]),
+                    [0.5 / 3, 0.5 / 3 + 0.5 * 2 / 3, 0.5 / 3 + 0.5 / 3, 0], "one part summed is that part mixed; an empty one gives its share back")
     }
 
     func testTheTextPartComparesWithTheRecentItemsTheNewestWeighingMost() throws {
@@ -115,9 +130,12 @@ final class SequentialFusionTests: XCTestCase {
                        try index.similarity(between: 4, and: 4) / 3, accuracy: 1e-12, "more items than the history has: all of them")
 
         var settings = Recommender.Settings()
-        XCTAssertFalse(String(decoding: try JSONEncoder().encode(settings), as: UTF8.self).contains("textItems"), "the default is not written")
+        let defaults = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
+        for key in ["textItems", "priorParts", "priorCandidates"] { XCTAssertFalse(defaults.contains(key), "the default \(key) is not written") }
         settings.textItems = 3
-        XCTAssertEqual(try JSONDecoder().decode(Recommender.Settings.self, from: try JSONEncoder().encode(settings)).textItems, 3)
+        settings.priorParts = .summed
+        settings.priorCandidates = 20
+        XCTAssertEqual(try JSONDecoder().decode(Recommender.Settings.self, from: try JSONEncoder().encode(settings)), settings)
     }
 
     func testPriorSharesAreCheckedAndSharesThatTakeItAllTrainNoSequentialModel() throws {
@@ -132,6 +150,11 @@ final class SequentialFusionTests: XCTestCase {
             ("textShare", { $0.recommenderSettings.textShare = 0.75 }),
             ("textShare", { $0.recommenderSettings.transitionShare = 0; $0.recommenderSettings.sequentialFusion = 0 }),
             ("textItems", { $0.recommenderSettings.textItems = 0 }),
+            ("priorCandidates", { $0.recommenderSettings.priorCandidates = 1001 }),
+            ("priorCandidates", { $0.recommenderSettings.priorCandidates = 20; $0.recommenderSettings.sequentialFusion = 0
+                $0.recommenderSettings.transitionShare = 0; $0.recommenderSettings.textShare = 0 }),
+            ("priorParts", { $0.recommenderSettings.priorParts = .summed
+                $0.recommenderSettings.transitionShare = 0; $0.recommenderSettings.textShare = 0 }),
         ]
         for (field, change) in wrongs {
             var wrong = configuration

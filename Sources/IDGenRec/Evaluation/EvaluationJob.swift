@@ -34,12 +34,17 @@ public struct EvaluationJob {
         public var textShare: Float?
         /// How many recent items the text share compares with (``Recommender/Settings/textItems``); nil: the run's.
         public var textItems: Int?
+        /// How the prior's transition and text parts add up (``Recommender/Settings/priorParts``); nil: the run's.
+        public var priorParts: Recommender.Settings.PriorParts?
+        /// The prior's best items scored beside the search's finds (``Recommender/Settings/priorCandidates``); nil: the run's.
+        public var priorCandidates: Int?
 
         public init(path: String, ids: IDChoice = .own, lengthPenalty: Float? = nil, copyBonus: Float? = nil, sequentialFusion: Float? = nil,
-                    transitionShare: Float? = nil, textShare: Float? = nil, textItems: Int? = nil) {
+                    transitionShare: Float? = nil, textShare: Float? = nil, textItems: Int? = nil,
+                    priorParts: Recommender.Settings.PriorParts? = nil, priorCandidates: Int? = nil) {
             self.path = path; self.ids = ids; self.lengthPenalty = lengthPenalty; self.copyBonus = copyBonus
             self.sequentialFusion = sequentialFusion; self.transitionShare = transitionShare; self.textShare = textShare
-            self.textItems = textItems
+            self.textItems = textItems; self.priorParts = priorParts; self.priorCandidates = priorCandidates
         }
     }
 
@@ -171,7 +176,8 @@ public struct EvaluationJob {
             // How it decoded (the run's settings, a search's choice or the flags), beside its metrics.
             let decoding = ["copy_bonus": evaluated.record.copyBonus, "sequential_fusion": evaluated.record.sequentialFusion,
                             "transition_share": evaluated.record.transitionShare, "text_share": evaluated.record.textShare,
-                            "text_items": evaluated.record.textItems.map(Double.init)]
+                            "text_items": evaluated.record.textItems.map(Double.init),
+                            "prior_candidates": evaluated.record.priorCandidates.map(Double.init)]
             rows.append(.init(name: model.path, notes: decoding.compactMapValues { $0 }.filter { $0.value != 0 }, isContext: false,
                               ranks: evaluated.ranking.userRanks))
             warnings += evaluated.warnings
@@ -269,6 +275,8 @@ public struct EvaluationJob {
         if let value = model.transitionShare { variant += "-transition-share-\(value)" }
         if let value = model.textShare { variant += "-text-share-\(value)" }
         if let value = model.textItems { variant += "-text-items-\(value)" }
+        if let value = model.priorParts { variant += "-prior-parts-\(value.rawValue)" }
+        if let value = model.priorCandidates { variant += "-prior-candidates-\(value)" }
         return variant
     }
 
@@ -310,6 +318,8 @@ public struct EvaluationJob {
         session.recommender.settings.transitionShare = model.transitionShare ?? settings.transitionShare
         session.recommender.settings.textShare = model.textShare ?? settings.textShare
         session.recommender.settings.textItems = model.textItems ?? settings.textItems
+        session.recommender.settings.priorParts = model.priorParts ?? settings.priorParts
+        session.recommender.settings.priorCandidates = model.priorCandidates ?? settings.priorCandidates
         let shares = session.recommender.settings.transitionShare + session.recommender.settings.textShare
         guard shares <= 1 else { throw IDGenRecError.invalidInput("the transition and text shares of the fused prior add up to \(shares), above 1") }
         // The run's own weight is off where nothing can be fused (another catalogue than SASRec's); one asked for is an error.
@@ -319,6 +329,17 @@ public struct EvaluationJob {
         }
         if model.transitionShare ?? 0 > 0 && session.recommender.hints == nil {
             throw IDGenRecError.invalidInput("--transition-share needs a run whose prompts list similar-item hints (recommenderSettings.similarItemHints)")
+        }
+        // Settings of a part the decoding does not have would change nothing: refused rather than recorded.
+        let fused = session.recommender.settings
+        if model.textItems != nil, !(session.recommender.fusesPrior && fused.textShare > 0) {
+            throw IDGenRecError.invalidInput("--text-items sets the fused prior's text part: give a text share (--text-share) and a fusion weight")
+        }
+        if model.priorParts != nil, !(session.recommender.fusesPrior && fused.textShare + fused.transitionShare > 0) {
+            throw IDGenRecError.invalidInput("--prior-parts sets how the fused prior's transition and text parts add up: give a share to either and a fusion weight")
+        }
+        if model.priorCandidates ?? 0 > 0, !session.recommender.fusesPrior {
+            throw IDGenRecError.invalidInput("--prior-candidates scores the fused prior's best items: give a fusion weight (--sequential-fusion) and a prior")
         }
         var evaluator = try Evaluator(recommender: session.recommender, ids: dictionary, beams: beams, cutoffs: cutoffs)
         evaluator.excludingHistory = excludingHistory
@@ -334,6 +355,8 @@ public struct EvaluationJob {
             record.transitionShare = fused.transitionShare > 0 && session.recommender.hints != nil ? Double(decimal: fused.transitionShare) : nil
             record.textShare = fused.textShare > 0 ? Double(decimal: fused.textShare) : nil
             record.textItems = fused.textShare > 0 && fused.textItems != 1 ? fused.textItems : nil
+            record.priorParts = fused.priorParts != .mixed && (record.textShare ?? 0) + (record.transitionShare ?? 0) > 0 ? fused.priorParts.rawValue : nil
+            record.priorCandidates = fused.priorCandidates > 0 ? fused.priorCandidates : nil
         }
         return (ranking, record, warnings)
     }

@@ -93,6 +93,8 @@ public final class Recommender {
         /// co-purchase knowledge are complementary: the ID model knows what items are, SASRec what this user's
         /// sequence does next.
         public var sequentialFusion: Float = 0
+        /// The values ``sequentialFusion`` may take: up to a prior that the model only breaks ties in.
+        public static let sequentialFusionRange: ClosedRange<Float> = 0...100
 
         /// The fused prior's share (0...1) given to what followed the history's last items in the training sequences:
         /// the forward co-occurrence distribution of the similar-item hints' counts. SASRec generalises over whole
@@ -110,6 +112,29 @@ public final class Recommender {
         public var textItems = 1
         /// The values ``textItems`` may take (a configuration's and `evaluate --text-items`'s check).
         public static let textItemsRange = 1...20
+
+        /// How the prior's transition and text parts add up (``PriorParts``).
+        public var priorParts = PriorParts.mixed
+
+        /// The fused prior's most probable items scored exactly beside the search's finds (0: the search's alone). The
+        /// search spreads the prior over an ID's tokens and keeps a few prefixes per step, so an item the prior rates
+        /// highly but whose first words many weaker items share can be pruned; a strong prior (a high
+        /// ``sequentialFusion``) loses most to that.
+        public var priorCandidates = 0
+        /// The values ``priorCandidates`` may take.
+        public static let priorCandidatesRange = 0...1000
+
+        /// How the fused prior puts its transition and text parts together, before the rest goes to SASRec.
+        public enum PriorParts: String, Codable, Sendable, CaseIterable {
+            /// Each part scaled to sum 1, then weighed by its share: a mixture of distributions. Text similarity
+            /// spreads over most of the catalogue, so its best items end with small probabilities, and a last item with
+            /// two recorded transitions gives them most of the prior whatever the text says.
+            case mixed
+            /// The parts' own scores (transition rates, summed cosines) weighed by their shares and added, the sum
+            /// then scaled to the parts' shares together: the co-occurrence + text baseline's blend, where a close
+            /// text match counts as much as a frequent transition.
+            case summed
+        }
 
         /// The fused prior's share left to SASRec's distribution; where the decoded catalogue has no sequential
         /// model (another catalogue, or a run that trains none because the shares take it all), to the uniform one.
@@ -133,7 +158,8 @@ public final class Recommender {
             try c.take(.collaborativeTokens, &collaborativeTokens); try c.take(.copyGate, &copyGate)
             try c.take(.copyContinuation, &copyContinuation)
             try c.take(.sequentialFusion, &sequentialFusion); try c.take(.transitionShare, &transitionShare); try c.take(.textShare, &textShare)
-            try c.take(.textItems, &textItems)
+            try c.take(.textItems, &textItems); try c.take(.priorParts, &priorParts)
+            try c.take(.priorCandidates, &priorCandidates)
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -151,10 +177,12 @@ public final class Recommender {
             if transitionShare != 0 { try c.encode(transitionShare, forKey: .transitionShare) }
             if textShare != 0 { try c.encode(textShare, forKey: .textShare) }
             if textItems != 1 { try c.encode(textItems, forKey: .textItems) }
+            if priorParts != .mixed { try c.encode(priorParts, forKey: .priorParts) }
+            if priorCandidates != 0 { try c.encode(priorCandidates, forKey: .priorCandidates) }
         }
 
         enum CodingKeys: String, CodingKey {
-            case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens, copyBonus, similarItemHints, textHints, collaborativeTokens, copyGate, copyContinuation, sequentialFusion, transitionShare, textShare, textItems
+            case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens, copyBonus, similarItemHints, textHints, collaborativeTokens, copyGate, copyContinuation, sequentialFusion, transitionShare, textShare, textItems, priorParts, priorCandidates
         }
 
         /// The bonus of each token of the history's IDs (see ``copyBonus``): the newest item's tokens the most.
@@ -325,16 +353,34 @@ public final class Recommender {
             var searched: any TokenConstraint = settings.copyBonus > 0
                 ? TokenBonusConstraint(base: constraint, bonuses: positions.map { settings.copyBonuses(history: histories[$0], ids: ids) })
                 : constraint
+            var priors: [[Float]] = []
             if fusesPrior {
-                searched = fused(searched, histories: positions.map { histories[$0] }, excluded: excluded, catalogue: catalogue)
+                priors = self.priors(histories: positions.map { histories[$0] }, excluded: excluded, catalogue: catalogue)
+                searched = fusing(priors, into: searched, catalogue: catalogue)
             }
             let generated = try decoded.generate(inputs: inputs, configuration: configuration, constraint: searched)
-            for (position, sequences) in zip(positions, generated) {
+            var found = generated.map { sequences in
                 var listed = Set<Int>()
-                results[position] = sequences.compactMap { sequence in
+                return sequences.compactMap { sequence in
                     catalogue.item(for: sequence.tokens).flatMap { listed.insert($0).inserted ? Recommendation(item: $0, score: sequence.score) : nil }
-                }.prefix(count).map { $0 }
+                }
             }
+            if settings.priorCandidates > 0, !priors.isEmpty {
+                // The prior's best items the search did not reach, scored as the search would have scored them.
+                let missed = zip(priors, found).map { prior, listed in
+                    let reached = Set(listed.map(\.item))
+                    return catalogue.mostProbable(settings.priorCandidates, in: prior).filter { !reached.contains($0) }
+                }
+                let scores = try SequenceScoring(lengthPenalty: settings.lengthPenalty).scores(
+                    model: decoded, inputs: inputs, candidates: missed.map { $0.map { ids.tokenIDs[$0] + [model.eosTokenID] } },
+                    constraint: searched)
+                for row in found.indices {
+                    let all = found[row] + zip(missed[row], scores[row]).map { Recommendation(item: $0, score: $1) }
+                    // Equal scores keep the search's order, then the prior's.
+                    found[row] = all.indices.sorted { (all[$0].score, -$0) > (all[$1].score, -$1) }.map { all[$0] }
+                }
+            }
+            for (position, list) in zip(positions, found) { results[position] = Array(list.prefix(count)) }
             progress?(min(start + batchSize, order.count), order.count)
         }
         return results
@@ -348,11 +394,11 @@ extension Recommender {
         settings.sequentialFusion > 0 && (sequentialModel != nil || (settings.transitionShare > 0 && hints != nil) || settings.textShare > 0)
     }
 
-    /// `base` with the fused prior for each history as a prior over the trie's IDs (``Settings/sequentialFusion``).
-    func fused(_ base: some TokenConstraint, histories: [ArraySlice<Int32>], excluded: [ArraySlice<Int32>],
-               catalogue: CatalogueIndex) -> any TokenConstraint {
+    /// The fused prior of each history, per item in the trie's sorted order (``CatalogueIndex/sortedPosition``), as
+    /// ``SequencePriorConstraint`` reads it (``Settings/sequentialFusion``).
+    func priors(histories: [ArraySlice<Int32>], excluded: [ArraySlice<Int32>], catalogue: CatalogueIndex) -> [[Float]] {
         let sequentialScores = sequentialModel?.scores(histories: histories)
-        let probabilities = histories.indices.map { position -> [Float] in
+        return histories.indices.map { position -> [Float] in
             let history = histories[position]
             var parts: [(share: Double, scores: [Int32: Double])] = []
             if settings.transitionShare > 0, let hints {
@@ -362,13 +408,17 @@ extension Recommender {
                 parts.append((Double(settings.textShare), Self.textScores(history: history, items: settings.textItems, index: textIndex)))
             }
             let prior = Self.fusedPrior(sequentialScores: sequentialScores?[position], numberOfItems: catalogue.count, parts: parts,
-                                        excluded: excluded[position])
+                                        addedAs: settings.priorParts, excluded: excluded[position])
             var sorted = [Float](repeating: 0, count: catalogue.count)
             for (item, probability) in prior.enumerated() { sorted[catalogue.sortedPosition[item]] = probability }
             return sorted
         }
-        return SequencePriorConstraint(base: base, trie: catalogue.constraint.trie, spans: catalogue.spans, probabilities: probabilities,
-                                       weight: settings.sequentialFusion)
+    }
+
+    /// `base` with `priors` (``priors(histories:excluded:catalogue:)``) as a prior over the trie's IDs.
+    func fusing(_ priors: [[Float]], into base: some TokenConstraint, catalogue: CatalogueIndex) -> any TokenConstraint {
+        SequencePriorConstraint(base: base, trie: catalogue.constraint.trie, spans: catalogue.spans, probabilities: priors,
+                                weight: settings.sequentialFusion)
     }
 
     /// The text part of the fused prior for one history: each candidate's TF-IDF cosine to each of the history's
@@ -382,11 +432,11 @@ extension Recommender {
     }
 
     /// The prior fusion reads for one history, per catalogue item, over the items that may be recommended (the
-    /// excluded get 0): each part's scores scaled to sum 1 and weighed by its share, the rest given to SASRec's
-    /// distribution (softmax of its `sequentialScores`), or to the uniform one without them. A part with nothing
-    /// that may be recommended gives its share back to the rest.
+    /// excluded get 0): the parts added as `addedAs` says (``Settings/PriorParts``), taking their shares, the rest
+    /// given to SASRec's distribution (softmax of its `sequentialScores`), or to the uniform one without them. A part
+    /// with nothing that may be recommended gives its share back to the rest.
     static func fusedPrior(sequentialScores: [Float]?, numberOfItems: Int, parts: [(share: Double, scores: [Int32: Double])],
-                           excluded: ArraySlice<Int32>) -> [Float] {
+                           addedAs: Settings.PriorParts = .mixed, excluded: ArraySlice<Int32>) -> [Float] {
         let ruledOut = Set(excluded)
         let allowed = (0..<numberOfItems).map { !ruledOut.contains(Int32($0)) }
         guard allowed.contains(true) else { return [Float](repeating: 0, count: numberOfItems) }   // everything excluded
@@ -398,7 +448,8 @@ extension Recommender {
             rest = allowed.map { $0 ? 1 : 0 }
         }
         var restShare = 1.0
-        var mixed = [Double](repeating: 0, count: numberOfItems)
+        var fromParts = [Double](repeating: 0, count: numberOfItems)
+        var summed = [Double](repeating: 0, count: numberOfItems), summedShare = 0.0
         for part in parts where part.share > 0 {
             // In item order: the same bits every run.
             let kept = part.scores.filter { (0..<numberOfItems).contains(Int($0.key)) && allowed[Int($0.key)] && $0.value > 0 }
@@ -406,11 +457,16 @@ extension Recommender {
             let mass = kept.reduce(0) { $0 + $1.value }
             guard mass > 0 else { continue }
             let share = min(part.share, restShare)
-            for (item, score) in kept { mixed[Int(item)] += share * score / mass }
+            switch addedAs {
+            case .mixed: for (item, score) in kept { fromParts[Int(item)] += share * score / mass }
+            case .summed: for (item, score) in kept { summed[Int(item)] += share * score }; summedShare += share
+            }
             restShare -= share
         }
+        let summedMass = summed.reduce(0, +)
+        if summedMass > 0 { for item in summed.indices { fromParts[item] += summedShare * summed[item] / summedMass } }
         let restMass = rest.reduce(0, +)
-        let prior = zip(mixed, rest).map { $0 + restShare * $1 / restMass }
+        let prior = zip(fromParts, rest).map { $0 + restShare * $1 / restMass }
         return prior.map(Float.init)
     }
 }
@@ -450,6 +506,19 @@ public struct CatalogueIndex: Sendable {
                 tokenIDs.indices.contains(Int(item)) ? [decoderStartTokenID] + tokenIDs[Int(item)] + [eosTokenID] : nil
             }
         })
+    }
+
+    /// The `count` items of highest probability in `prior` (per item in the trie's sorted order), most probable
+    /// first, ties to the lower item; never an item of probability 0.
+    func mostProbable(_ count: Int, in prior: [Float]) -> [Int] {
+        var best: [(probability: Float, item: Int)] = []   // best first; a few entries, most items rejected at a glance
+        for item in 0..<self.count {
+            let probability = prior[sortedPosition[item]]
+            guard probability > 0, best.count < count || probability > best[best.count - 1].probability else { continue }
+            best.insert((probability, item), at: best.firstIndex { probability > $0.probability } ?? best.count)
+            if best.count > count { best.removeLast() }
+        }
+        return best.map(\.item)
     }
 
     /// The item a generated sequence (start token first, eos last) names.

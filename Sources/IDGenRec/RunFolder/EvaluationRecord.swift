@@ -27,6 +27,10 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
     public var textShare: Double?
     /// How many recent items the text share compared with, where more than the last one.
     public var textItems: Int?
+    /// How the prior's transition and text parts added up, where not mixed (``Recommender/Settings/PriorParts``).
+    public var priorParts: String?
+    /// How many of the prior's best items were scored beside the search's finds, where any.
+    public var priorCandidates: Int?
     /// The dictionary file evaluated instead of the run's own.
     public var ids: String?
     /// Zero-shot only: the run's training catalogues and how many items the target shares with them.
@@ -56,7 +60,7 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case dataset, historyExcluded = "history_excluded", evaluationProtocol = "protocol", beams, seconds, zeroShot = "zero_shot"
-        case lengthPenalty = "length_penalty", copyBonus = "copy_bonus", sequentialFusion = "sequential_fusion", transitionShare = "transition_share", textShare = "text_share", textItems = "text_items", ids, trainingCatalogues = "training_catalogues"
+        case lengthPenalty = "length_penalty", copyBonus = "copy_bonus", sequentialFusion = "sequential_fusion", transitionShare = "transition_share", textShare = "text_share", textItems = "text_items", priorParts = "prior_parts", priorCandidates = "prior_candidates", ids, trainingCatalogues = "training_catalogues"
         case sharedItems = "shared_items", baselines, sampledUsers = "sampled_users", splitUsers = "split_users", sampleSeed = "sample_seed"
     }
 
@@ -75,6 +79,8 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
         transitionShare = try c.decodeIfPresent(Double.self, forKey: .transitionShare)
         textShare = try c.decodeIfPresent(Double.self, forKey: .textShare)
         textItems = try c.decodeIfPresent(Int.self, forKey: .textItems)
+        priorParts = try c.decodeIfPresent(String.self, forKey: .priorParts)
+        priorCandidates = try c.decodeIfPresent(Int.self, forKey: .priorCandidates)
         ids = try c.decodeIfPresent(String.self, forKey: .ids)
         trainingCatalogues = try c.decodeIfPresent([String].self, forKey: .trainingCatalogues)
         sharedItems = try c.decodeIfPresent(Int.self, forKey: .sharedItems)
@@ -99,6 +105,8 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(transitionShare, forKey: .transitionShare)
         try c.encodeIfPresent(textShare, forKey: .textShare)
         try c.encodeIfPresent(textItems, forKey: .textItems)
+        try c.encodeIfPresent(priorParts, forKey: .priorParts)
+        try c.encodeIfPresent(priorCandidates, forKey: .priorCandidates)
         try c.encodeIfPresent(ids, forKey: .ids)
         try c.encodeIfPresent(trainingCatalogues, forKey: .trainingCatalogues)
         try c.encodeIfPresent(sharedItems, forKey: .sharedItems)

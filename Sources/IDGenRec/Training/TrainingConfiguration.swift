@@ -207,8 +207,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check((0...20).contains(recommenderSettings.textHints), "recommenderSettings.textHints", "in 0...20")
         try check(!recommenderSettings.collaborativeTokens || !(ids.recipe is LearnedIDs), "recommenderSettings.collaborativeTokens",
                   "false with learned IDs (their ID phase feeds soft IDs in the prompt's place): use title-word or fixed IDs")
-        try check(recommenderSettings.sequentialFusion.isFinite && (0...10).contains(recommenderSettings.sequentialFusion),
-                  "recommenderSettings.sequentialFusion", "in 0...10")
+        try check(recommenderSettings.sequentialFusion.isFinite && Recommender.Settings.sequentialFusionRange.contains(recommenderSettings.sequentialFusion),
+                  "recommenderSettings.sequentialFusion", "in \(Recommender.Settings.sequentialFusionRange)")
         try check(recommenderSettings.transitionShare.isFinite && (0...1).contains(recommenderSettings.transitionShare),
                   "recommenderSettings.transitionShare", "in 0...1")
         try check(recommenderSettings.transitionShare == 0 || (recommenderSettings.sequentialFusion > 0 && recommenderSettings.similarItemHints > 0),
@@ -220,6 +220,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
                   "recommenderSettings.textShare", "0 unless sequentialFusion is above 0 (it is a share of the fused prior)")
         try check(Recommender.Settings.textItemsRange.contains(recommenderSettings.textItems), "recommenderSettings.textItems",
                   "in \(Recommender.Settings.textItemsRange)")
+        try check(Recommender.Settings.priorCandidatesRange.contains(recommenderSettings.priorCandidates)
+                  && (recommenderSettings.priorCandidates == 0 || recommenderSettings.sequentialFusion > 0),
+                  "recommenderSettings.priorCandidates", "in \(Recommender.Settings.priorCandidatesRange), and 0 unless sequentialFusion is above 0 (they are the fused prior's best items)")
+        try check(recommenderSettings.priorParts == .mixed || recommenderSettings.transitionShare + recommenderSettings.textShare > 0,
+                  "recommenderSettings.priorParts", "mixed unless transitionShare or textShare is above 0 (it says how they add up)")
         try check(!recommenderSettings.copyGate || !(ids.recipe is LearnedIDs), "recommenderSettings.copyGate",
                   "false with learned IDs (their ID phase trains through the recommender's vocabulary alone): use title-word or fixed IDs")
         try check(!recommenderSettings.copyContinuation || recommenderSettings.copyGate, "recommenderSettings.copyContinuation",

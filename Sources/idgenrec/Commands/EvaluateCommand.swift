@@ -30,6 +30,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "The share of the fused prior given to what followed the history's last items in the training sequences, 0...1; the rest is the sequential model's (default: the run's setting, 0; needs a run with similar-item hints).") var transitionShare: Float?
     @Option(help: "The share of the fused prior given to the items whose text resembles the last item's, 0...1 (default: the run's setting, 0).") var textShare: Float?
     @Option(help: "How many of the history's most recent items the text share compares with, the newest weighing most, 1...20 (default: the run's setting, 1: the last item).") var textItems: Int?
+    @Option(help: "How the fused prior's transition and text parts add up: mixed (each scaled to sum 1) or summed (their own scores added) (default: the run's setting, mixed).") var priorParts: Recommender.Settings.PriorParts?
+    @Option(help: "The fused prior's most probable items scored exactly beside the beam search's finds, 0...1000 (default: the run's setting, 0).") var priorCandidates: Int?
     @Flag(help: "Let users be recommended items already in their history (for data with repeat purchases).") var allowRepeats = false
     @Option(help: "Item-ID dictionary to use instead of the run's (tsv, csv or jsonl).") var ids: String?
     @Flag(help: "The dataset's catalogue is new to the run: write its IDs by the run's ID design, train nothing.") var zeroShot = false
@@ -51,16 +53,21 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("--beams \(beams) cannot measure HR@\(k): a search returns at most --beams items; pass --beams \(k) or more")
         }
         guard !(zeroShot && ids != nil) else { throw ValidationError("--zero-shot generates IDs; it cannot take --ids") }
-        guard model != nil || !(zeroShot || ids != nil || lengthPenalty != nil || copyBonus != nil || sequentialFusion != nil || transitionShare != nil || textShare != nil || textItems != nil) else {
-            throw ValidationError("--zero-shot, --ids, --length-penalty, --copy-bonus, --sequential-fusion, --transition-share, --text-share and --text-items set how a run is evaluated: give --model RUN")
+        guard model != nil || !(zeroShot || ids != nil || lengthPenalty != nil || copyBonus != nil || sequentialFusion != nil || transitionShare != nil || textShare != nil || textItems != nil || priorParts != nil || priorCandidates != nil) else {
+            throw ValidationError("--zero-shot, --ids, --length-penalty, --copy-bonus, --sequential-fusion, --transition-share, --text-share, --text-items, --prior-parts and --prior-candidates set how a run is evaluated: give --model RUN")
         }
         let textItemsRange = Recommender.Settings.textItemsRange
         if let textItems, !textItemsRange.contains(textItems) { throw ValidationError("--text-items must be in \(textItemsRange), got \(textItems)") }
+        let candidatesRange = Recommender.Settings.priorCandidatesRange
+        if let priorCandidates, !candidatesRange.contains(priorCandidates) {
+            throw ValidationError("--prior-candidates must be in \(candidatesRange), got \(priorCandidates)")
+        }
         for (flag, share) in [("--transition-share", transitionShare), ("--text-share", textShare)] {
             if let share, !(share.isFinite && (0...1).contains(share)) { throw ValidationError("\(flag) must be in 0...1, got \(share)") }
         }
-        if let weight = sequentialFusion, !(weight.isFinite && (0...10).contains(weight)) {
-            throw ValidationError("--sequential-fusion must be in 0...10, got \(weight)")
+        let fusionRange = Recommender.Settings.sequentialFusionRange
+        if let weight = sequentialFusion, !(weight.isFinite && fusionRange.contains(weight)) {
+            throw ValidationError("--sequential-fusion must be in \(fusionRange), got \(weight)")
         }
         for name in baseline { _ = try BaselineRegistry.named(name) }
     }
@@ -88,7 +95,8 @@ struct EvaluateCommand: ParsableCommand {
             let choice: EvaluationJob.IDChoice = zeroShot ? .zeroShot(catalogue: try servingCatalogue(data, dataset: split.dataset), name: datasetName(data))
                 : ids.map { .file($0) } ?? .own
             job.model = EvaluationJob.Model(path: model, ids: choice, lengthPenalty: lengthPenalty, copyBonus: copyBonus,
-                                            sequentialFusion: sequentialFusion, transitionShare: transitionShare, textShare: textShare, textItems: textItems)
+                                            sequentialFusion: sequentialFusion, transitionShare: transitionShare, textShare: textShare, textItems: textItems,
+                                            priorParts: priorParts, priorCandidates: priorCandidates)
         }
         let bar = ProgressBar()
         let outcome = try job.run(observer: bar.handle)

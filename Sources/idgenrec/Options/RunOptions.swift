@@ -126,6 +126,7 @@ struct PrecisionOption: ParsableArguments {
 }
 
 extension MatrixPrecision: ExpressibleByArgument {}
+extension Recommender.Settings.PriorParts: ExpressibleByArgument {}
 
 /// `--shard I/N` and `--shards N`: one shard of a job split over processes; by default the scheduler's (a Slurm array
 /// task, a Kubernetes Indexed Job's index with `--shards`, an MPI rank), else the whole job.
