@@ -331,11 +331,11 @@ public struct EvaluationJob {
             throw IDGenRecError.invalidInput("--transition-share needs a run whose prompts list similar-item hints (recommenderSettings.similarItemHints)")
         }
         // Settings of a part the decoding does not have would change nothing: refused rather than recorded.
-        let fused = session.recommender.settings
-        if model.textItems != nil, !(session.recommender.fusesPrior && fused.textShare > 0) {
+        let decoding = session.recommender.settings
+        if model.textItems != nil, !(session.recommender.fusesPrior && decoding.textShare > 0) {
             throw IDGenRecError.invalidInput("--text-items sets the fused prior's text part: give a text share (--text-share) and a fusion weight")
         }
-        if model.priorParts != nil, !(session.recommender.fusesPrior && fused.textShare + fused.transitionShare > 0) {
+        if model.priorParts != nil, !(session.recommender.fusesPrior && decoding.textShare + decoding.transitionShare > 0) {
             throw IDGenRecError.invalidInput("--prior-parts sets how the fused prior's transition and text parts add up: give a share to either and a fusion weight")
         }
         if model.priorCandidates ?? 0 > 0, !session.recommender.fusesPrior {
