@@ -511,14 +511,8 @@ public struct CatalogueIndex: Sendable {
     /// The `count` items of highest probability in `prior` (per item in the trie's sorted order), most probable
     /// first, ties to the lower item; never an item of probability 0.
     func mostProbable(_ count: Int, in prior: [Float]) -> [Int] {
-        var best: [(probability: Float, item: Int)] = []   // best first; a few entries, most items rejected at a glance
-        for item in 0..<self.count {
-            let probability = prior[sortedPosition[item]]
-            guard probability > 0, best.count < count || probability > best[best.count - 1].probability else { continue }
-            best.insert((probability, item), at: best.firstIndex { probability > $0.probability } ?? best.count)
-            if best.count > count { best.removeLast() }
-        }
-        return best.map(\.item)
+        let byItem = sortedPosition.map { prior[$0] }
+        return TopItems.largest(count, of: byItem) { byItem[$0] > 0 }
     }
 
     /// The item a generated sequence (start token first, eos last) names.

@@ -85,14 +85,6 @@ extension SASRec {
 
     /// The indices of the `count` largest scores, largest first (ties to the lower index), skipping `skip`.
     static func top(_ count: Int, of scores: [Float], skipping skip: Set<Int32>) -> [Int32] {
-        var best: [(score: Float, item: Int32)] = []
-        best.reserveCapacity(count + 1)
-        for (index, score) in scores.enumerated() where !skip.contains(Int32(index)) {
-            guard best.count < count || score > best[best.count - 1].score else { continue }
-            let position = best.firstIndex { score > $0.score } ?? best.count
-            best.insert((score, Int32(index)), at: position)
-            if best.count > count { best.removeLast() }
-        }
-        return best.map(\.item)
+        TopItems.largest(count, of: scores) { !skip.contains(Int32($0)) }.map(Int32.init)
     }
 }

@@ -119,8 +119,21 @@ public struct CooccurrenceBaseline: Sendable {
     }
 }
 
-/// Top-k selection over sparse scores.
+/// Top-k selection over sparse or dense scores.
 enum TopItems {
+    /// The indices of the `count` largest of `scores` that `isCandidate` admits, largest first (ties to the lower
+    /// index): one pass, a few entries kept, most scores rejected at a glance.
+    static func largest(_ count: Int, of scores: [Float], where isCandidate: (Int) -> Bool) -> [Int] {
+        var best: [(score: Float, index: Int)] = []
+        best.reserveCapacity(count + 1)
+        for (index, score) in scores.enumerated() where best.count < count || score > best[best.count - 1].score {
+            guard isCandidate(index) else { continue }
+            best.insert((score, index), at: best.firstIndex { score > $0.score } ?? best.count)
+            if best.count > count { best.removeLast() }
+        }
+        return best.map(\.index)
+    }
+
     static func best(_ scores: [Int32: Double], count: Int, excluding excluded: Set<Int32>) -> [Int32] {
         scores.filter { !excluded.contains($0.key) && $0.value > 0 }
             .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
