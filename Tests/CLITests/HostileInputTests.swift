@@ -334,6 +334,13 @@ final class HostileInputTests: XCTestCase {
         Case("transition share without hints", "similar-item hints", { f in
             ["evaluate", "--model", f.run, "--data", f.data, "--transition-share", "0.5"]
         }),
+        Case("BSARec settings for a SASRec row", "describes a bsarec model", { f in
+            ["evaluate", "--baseline", "sasrec", "--data", f.data, "--sasrec-config",
+             try f.file("bsarec.json", #"{"architecture": "bsarec", "normalization": "post"}"#)]
+        }),
+        Case("BSARec settings with pre-normalised blocks", "sasrec.normalization: must be post", { f in
+            ["evaluate", "--baseline", "bsarec", "--data", f.data, "--sasrec-config", try f.file("pre.json", #"{"architecture": "bsarec"}"#)]
+        }),
         Case("text share without a run", "give --model RUN", { f in ["evaluate", "--baselines", "--data", f.data, "--text-share", "0.5"] }),
         Case("text items without a text share", "--text-items sets the fused prior's text part", { f in
             ["evaluate", "--model", f.run, "--data", f.data, "--text-items", "3"]

@@ -47,7 +47,7 @@ final class TrainingCommandLineTests: XCTestCase {
         result = try CommandLine.run(["evaluate", "--model", run, "--data", data, "--split", "validation", "--baselines", "--json"])
         XCTAssertEqual(result.status, 0, result.error)
         let rows = try result.output.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-        XCTAssertEqual(rows.map { $0["model"] as? String }, [run, "popular", "text", "cooc", "cooc-text", "cooc-forward", "sasrec"])
+        XCTAssertEqual(rows.map { $0["model"] as? String }, [run, "popular", "text", "cooc", "cooc-text", "cooc-forward", "sasrec", "bsarec"])
         for row in rows {
             for key in ["users", "hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20"] { XCTAssertNotNil(row[key], key) }
             XCTAssertEqual(row["users"] as? Int, 40)
@@ -183,7 +183,7 @@ final class TrainingCommandLineTests: XCTestCase {
         XCTAssertFalse(result.error.contains("warning"), result.error)
         let rows = try result.output.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         let peers = Dictionary(uniqueKeysWithValues: rows.map { ($0["model"] as! String, $0["zero_shot_peer"] as? Bool) })
-        XCTAssertEqual(peers, [run: true, "text": true, "popular": false, "cooc": false, "cooc-text": false, "cooc-forward": false, "sasrec": false])
+        XCTAssertEqual(peers, [run: true, "text": true, "popular": false, "cooc": false, "cooc-text": false, "cooc-forward": false, "sasrec": false, "bsarec": false])
         let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/evaluation-kitchen-test-zero-shot.json"))) as? [String: Any])
         XCTAssertEqual(record["training_catalogues"] as? [String], ["shoes", "hats"])
         XCTAssertEqual(record["shared_items"] as? Int, 0)

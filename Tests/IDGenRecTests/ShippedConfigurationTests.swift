@@ -17,11 +17,12 @@ final class ShippedConfigurationTests: XCTestCase {
         XCTAssertTrue(recipe.recommenderSettings.copyContinuation)
         XCTAssertEqual(recipe.recommenderSettings.sequentialFusion, 2)
         XCTAssertEqual(recipe.recommenderSettings.transitionShare, 0.5)
-        XCTAssertEqual(recipe.recommenderSettings.textShare, 0.1)
+        XCTAssertEqual(recipe.recommenderSettings.textShare, 0.2)
         XCTAssertEqual(recipe.recommenderSettings.priorParts, .summed)
         XCTAssertEqual(recipe.recommenderSettings.priorCandidates, 0, "no gain at NDCG@10 on Beauty, for twice the decoding time")
-        XCTAssertTrue(recipe.recommenderSettings.readsSequentialModel, "SASRec keeps 0.4 of the prior")
+        XCTAssertTrue(recipe.recommenderSettings.readsSequentialModel, "the sequential model keeps 0.3 of the prior")
+        XCTAssertEqual(recipe.sequentialModel, .bsarec, "the recipe's sequential model is the bsarec baseline row's")
         let search = try XCTUnwrap(recipe.decodingSearch, "the recipe chooses its decoding settings on validation")
-        XCTAssertEqual(try search.candidates(for: recipe).count, 4, "1 x 2 x 2 combinations, the recipe's own values first")
+        XCTAssertEqual(try search.candidates(for: recipe).count, 6, "1 x 3 x 2 combinations, the recipe's own values first")
     }
 }

@@ -9,6 +9,12 @@ final class GradientTests: XCTestCase {
         assertGradientsMatch([randomTensor([5], seed: 5)]) { $0[0] * 0.37 }
     }
 
+    func testScaledPerChannel() {
+        assertGradientsMatch([randomTensor([2, 3, 4], seed: 31), randomTensor([4], seed: 32)]) { $0[0].scaledPerChannel($0[1]) }
+        // The scale used twice (as β ⊙ β): both contributions reach it.
+        assertGradientsMatch([randomTensor([3, 5], seed: 33), randomTensor([5], seed: 34)]) { $0[0].scaledPerChannel($0[1] * $0[1]) }
+    }
+
     func testActivations() {
         // Values away from ReLU's kink, where the finite difference is undefined.
         let x = Tensor(shape: [2, 5], scalars: [-1.3, -0.4, 0.3, 0.9, 2.1, -2.2, 0.6, -0.7, 1.4, 0.2])

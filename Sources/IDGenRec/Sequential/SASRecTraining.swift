@@ -11,15 +11,21 @@ extension SASRec {
     }
 
     /// Trains on every user's training sequence (all items but the last two: no validation or test target is ever a
-    /// training target), the most recent `maximumLength + 1` items of each: inputs all but the newest, targets all but
-    /// the oldest. Adam at a constant learning rate, shuffled batches seeded by (seed, epoch). With `patience`, the
-    /// model is checked on a seeded random subset of validation users every `validationEvery` epochs, training stops
-    /// after `patience` checks without improvement, and the best model is kept. `progress` gets one line per epoch.
+    /// training target), the most recent `maximumLength + 1` items of each: a SASRec reads each sequence's items but
+    /// the newest and learns every next item at once; a BSARec learns each next item from its own prefix. Adam at a
+    /// constant learning rate, shuffled batches seeded by (seed, epoch). With `patience`, the model is checked on a
+    /// seeded random subset of validation users every `validationEvery` epochs, training stops after `patience` checks
+    /// without improvement, and the best model is kept. `progress` gets one line per epoch.
     @discardableResult
     public func train(on split: LeaveOneOutSplit, progress: ((String) -> Void)? = nil) throws -> TrainingSummary {
         let sequences = (0..<split.dataset.numberOfUsers).map { split.trainingSequence(ofUser: $0).suffix(settings.maximumLength + 1) }
             .filter { $0.count >= 2 }
         guard !sequences.isEmpty else { return TrainingSummary(epochs: 0, keptEpoch: 0, validationNDCG: nil) }
+        let examples = settings.architecture == .bsarec
+            ? sequences.flatMap { sequence in
+                (sequence.startIndex + 1..<sequence.endIndex).map { (input: sequence[..<$0], targets: sequence[$0...$0]) }
+            }
+            : sequences.map { (input: $0.dropLast(), targets: $0.dropFirst()) }
         var checked = split.validation
         var random = RandomSource(seed: settings.seed &+ 23)
         checked.shuffle(using: &random)
@@ -32,17 +38,23 @@ extension SASRec {
             dropout.random.reseed(seed &+ 1)
             dropout.isTraining = true
             var total: Float = 0
-            let batches = Batching.batches(count: sequences.count, batchSize: settings.batchSize, seed: seed) { sequences[$0].count }
+            // Batches of similar lengths pad less; a BSARec's are all the whole window long.
+            let batches = Batching.batches(count: examples.count, batchSize: settings.batchSize, seed: seed) {
+                settings.architecture == .bsarec ? 0 : examples[$0].input.count
+            }
             for batch in batches {
                 zeroGradients()
-                let value = loss(sequences: batch.map { sequences[$0].dropLast() }, targets: batch.map { sequences[$0].dropFirst() })
+                let inputs = batch.map { examples[$0].input }, targets = batch.map { examples[$0].targets }
+                let value = settings.architecture == .bsarec
+                    ? nextItemLoss(histories: inputs, next: targets.map { $0.first! })
+                    : loss(sequences: inputs, targets: targets)
                 value.backward()
                 optimizer.update()
                 total += value.item
             }
             dropout.isTraining = false
             epochs = epoch + 1
-            var line = String(format: "SASRec epoch %d/%d: loss %.4f", epochs, settings.epochs, total / Float(max(batches.count, 1)))
+            var line = String(format: "\(settings.architecture == .bsarec ? "BSARec" : "SASRec") epoch %d/%d: loss %.4f", epochs, settings.epochs, total / Float(max(batches.count, 1)))
             if settings.patience > 0, !checked.isEmpty, epochs % settings.validationEvery == 0 || epochs == settings.epochs {
                 let score = try validationNDCG(checked, in: split)
                 line += String(format: ", validation NDCG@10 %.4f (%d users)", score, checked.count)

@@ -62,6 +62,28 @@ extension Tensor {
         }
     }
 
+    /// x ⊙ scale for x (..., D) and a scale (D): every row's channels scaled alike (BSARec's high-frequency scale β²).
+    public func scaledPerChannel(_ scale: Tensor) -> Tensor {
+        precondition(scale.shape.count == 1 && shape.last == scale.count, "scaledPerChannel: \(shape) by \(scale.shape)")
+        let x = self, width = scale.count
+        let out = x.scalars.withUnsafeBufferPointer { v in
+            scale.scalars.withUnsafeBufferPointer { s in generated(v.count) { range, o in for i in range { o[i] = v[i] * s[i % width] } } }
+        }
+        return .result(shape: shape, scalars: out, inputs: [x, scale]) { g in
+            scale.scalars.withUnsafeBufferPointer { s in
+                x.accumulateGradientByChunk { chunk in for i in chunk.range { chunk.add(i, g[i] * s[i % width]) } }
+            }
+            // d scale[j] = Σ over rows of g ⊙ x in channel j.
+            scale.accumulateGradient { d in
+                x.scalars.withUnsafeBufferPointer { v in
+                    for row in 0..<(v.count / max(width, 1)) {
+                        for j in 0..<width { d[j] += g[row * width + j] * v[row * width + j] }
+                    }
+                }
+            }
+        }
+    }
+
     /// max(0, x). The gradient is multiplied by 0 or 1 (a branch-free loop), so a non-finite one stays non-finite.
     public func relu() -> Tensor {
         let x = self

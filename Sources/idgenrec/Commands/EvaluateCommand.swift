@@ -22,7 +22,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Baselines to evaluate too (or instead of --model): \(BaselineRegistry.names.joined(separator: ", ")).")
     var baseline: [String] = []
     @Flag(help: "Evaluate every baseline too.") var baselines = false
-    @Option(help: "SASRec's settings for its baseline row (JSON; keys: width, feedForwardWidth, activation, normalization, blocks, heads, maximumLength, dropoutRate, learningRate, batchSize, epochs, validationEvery, patience, validationUsers, seed).",
+    @Option(help: "Settings for the SASRec baseline row, or the BSARec row where the file's architecture is bsarec (JSON; keys: width, feedForwardWidth, activation, normalization, architecture, filterShare, keptFrequencies, blocks, heads, maximumLength, dropoutRate, learningRate, batchSize, epochs, validationEvery, patience, validationUsers, seed).",
             completion: .file(extensions: ["json"])) var sasrecConfig: String?
     @Option(help: "Rank candidates by summed log-probability / length^P (default: the run's setting, 1).") var lengthPenalty: Float?
     @Option(help: "Copy-friendly decoding: log-probability bonus for the tokens of the history's IDs (default: the run's setting, 0).") var copyBonus: Float?
@@ -83,10 +83,17 @@ struct EvaluateCommand: ParsableCommand {
         job.cutoffs = cutoffs
         job.batchSize = batchSize
         job.excludingHistory = !allowRepeats
-        job.baselines = try (baselines ? BaselineRegistry.all : baseline.map(BaselineRegistry.named)).map { baseline in
-            guard let sasrec = baseline as? SASRecBaseline else { return baseline }
-            let settings = try sasrecConfig.map { try SASRec.Settings.read(from: URL(fileURLWithPath: $0)) } ?? sasrec.settings
-            return SASRecBaseline(settings: settings) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let chosen = try baselines ? BaselineRegistry.all : baseline.map(BaselineRegistry.named)
+        let sequentialSettings = try sasrecConfig.map { try SASRec.Settings.read(from: URL(fileURLWithPath: $0)) }
+        if let sequentialSettings, let path = sasrecConfig,
+           !chosen.contains(where: { ($0 as? SASRecBaseline)?.settings.architecture == sequentialSettings.architecture }) {
+            throw ValidationError("\(path) describes a \(sequentialSettings.architecture.rawValue) model, and no such baseline row is asked for (--baseline \(sequentialSettings.architecture.rawValue))")
+        }
+        job.baselines = chosen.map { baseline in
+            guard let sequential = baseline as? SASRecBaseline else { return baseline }
+            // The file's architecture names the row whose settings it replaces.
+            let settings = sequentialSettings.flatMap { $0.architecture == sequential.settings.architecture ? $0 : nil } ?? sequential.settings
+            return SASRecBaseline(name: sequential.name, settings: settings) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         }
         job.out = out
         let shard = try sharding.resolve()

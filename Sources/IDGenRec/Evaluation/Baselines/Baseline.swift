@@ -51,7 +51,7 @@ public struct BaselineResult: Sendable {
 public enum BaselineRegistry {
     nonisolated(unsafe) public private(set) static var all: [any Baseline] = [
         PopularBaseline(), TextBaseline(), CooccurrenceRanking(direction: .both), CooccurrenceTextRanking(), CooccurrenceRanking(direction: .forward),
-        SASRecBaseline(),
+        SASRecBaseline(), SASRecBaseline(name: "bsarec", settings: .bsarec),
     ]
 
     /// Makes a baseline nameable by `evaluate --baseline` and part of `--baselines` and the quickstart's table.

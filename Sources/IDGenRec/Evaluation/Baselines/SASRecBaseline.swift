@@ -3,13 +3,15 @@ import RecData
 
 /// SASRec trained on the split's training sequences, then ranking the whole catalogue: the conventional sequential
 /// recommender a practitioner would compare against (and the source of item embeddings for the generative model).
+/// The same row with BSARec's settings (`SASRec.Settings.bsarec`) is the `bsarec` baseline.
 public struct SASRecBaseline: Baseline {
-    public let name = "sasrec"
+    public let name: String
     public var settings: SASRec.Settings
     /// Where training reports each epoch (standard error on the command line).
     public var progress: (@Sendable (String) -> Void)?
 
-    public init(settings: SASRec.Settings = SASRec.Settings(), progress: (@Sendable (String) -> Void)? = nil) {
+    public init(name: String = "sasrec", settings: SASRec.Settings = SASRec.Settings(), progress: (@Sendable (String) -> Void)? = nil) {
+        self.name = name
         self.settings = settings
         self.progress = progress
     }
