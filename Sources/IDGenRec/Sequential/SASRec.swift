@@ -89,8 +89,9 @@ public final class SASRec: Module {
             try c.take(.seed, &seed)
         }
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case width, feedForwardWidth, activation, normalization, architecture, filterShare, keptFrequencies, blocks, heads, maximumLength, dropoutRate, learningRate, batchSize, epochs
-            case validationEvery, patience, validationUsers, seed
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case width, feedForwardWidth, activation, normalization, architecture, filterShare, keptFrequencies, blocks, heads
+            case maximumLength, dropoutRate, learningRate, batchSize, epochs, validationEvery, patience, validationUsers, seed
         }
 
         /// Reads settings from a JSON file (keys left out keep their defaults; unknown keys are errors).
