@@ -51,7 +51,15 @@ public final class SASRec: Module {
 
         public enum Activation: String, Codable, Sendable { case relu, gelu }
         public enum Normalization: String, Codable, Sendable { case pre, post }
-        public enum Architecture: String, Codable, Sendable { case sasrec, bsarec }
+        public enum Architecture: String, Codable, Sendable {
+            case sasrec, bsarec
+
+            /// BSARec's filter lets every position see the whole window, later items included: such a model reads
+            /// sequences left-padded to the window and learns each next item from its own prefix.
+            var seesWholeWindow: Bool { self == .bsarec }
+            /// How progress lines name it.
+            var name: String { self == .bsarec ? "BSARec" : "SASRec" }
+        }
 
         public init() {}
 
@@ -212,7 +220,7 @@ public final class SASRec: Module {
     }
 
     /// A BSARec reads the whole window, left-padded; a SASRec reads its batch right-padded to the longest sequence.
-    private var readsWholeWindow: Bool { settings.architecture == .bsarec }
+    private var readsWholeWindow: Bool { settings.architecture.seesWholeWindow }
 
     /// Where a sequence of `count` items has its newest item in ``states(_:)``'s layout.
     func newestPosition(ofSequenceWithCount count: Int) -> Int { readsWholeWindow ? settings.maximumLength - 1 : count - 1 }

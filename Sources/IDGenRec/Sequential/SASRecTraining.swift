@@ -21,7 +21,8 @@ extension SASRec {
         let sequences = (0..<split.dataset.numberOfUsers).map { split.trainingSequence(ofUser: $0).suffix(settings.maximumLength + 1) }
             .filter { $0.count >= 2 }
         guard !sequences.isEmpty else { return TrainingSummary(epochs: 0, keptEpoch: 0, validationNDCG: nil) }
-        let examples = settings.architecture == .bsarec
+        let fromPrefixes = settings.architecture.seesWholeWindow
+        let examples = fromPrefixes
             ? sequences.flatMap { sequence in
                 (sequence.startIndex + 1..<sequence.endIndex).map { (input: sequence[..<$0], targets: sequence[$0...$0]) }
             }
@@ -40,12 +41,12 @@ extension SASRec {
             var total: Float = 0
             // Batches of similar lengths pad less; a BSARec's are all the whole window long.
             let batches = Batching.batches(count: examples.count, batchSize: settings.batchSize, seed: seed) {
-                settings.architecture == .bsarec ? 0 : examples[$0].input.count
+                fromPrefixes ? 0 : examples[$0].input.count
             }
             for batch in batches {
                 zeroGradients()
                 let inputs = batch.map { examples[$0].input }, targets = batch.map { examples[$0].targets }
-                let value = settings.architecture == .bsarec
+                let value = fromPrefixes
                     ? nextItemLoss(histories: inputs, next: targets.map { $0.first! })
                     : loss(sequences: inputs, targets: targets)
                 value.backward()
@@ -54,7 +55,7 @@ extension SASRec {
             }
             dropout.isTraining = false
             epochs = epoch + 1
-            var line = String(format: "\(settings.architecture == .bsarec ? "BSARec" : "SASRec") epoch %d/%d: loss %.4f", epochs, settings.epochs, total / Float(max(batches.count, 1)))
+            var line = String(format: "\(settings.architecture.name) epoch %d/%d: loss %.4f", epochs, settings.epochs, total / Float(max(batches.count, 1)))
             if settings.patience > 0, !checked.isEmpty, epochs % settings.validationEvery == 0 || epochs == settings.epochs {
                 let score = try validationNDCG(checked, in: split)
                 line += String(format: ", validation NDCG@10 %.4f (%d users)", score, checked.count)
