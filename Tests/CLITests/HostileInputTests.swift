@@ -317,6 +317,15 @@ final class HostileInputTests: XCTestCase {
         Case("train configuration with an unknown key", "unknown key", { f in
             ["train", "--data", f.data, "--out", f.path("run"), "--tokenizer", f.vocabulary, "--config", try f.file("typo.json", #"{"epochs": 3}"#)]
         }),
+        Case("recommender settings with an unknown key", "recommenderSettings: unknown key \"textShares\"", { f in
+            ["train", "--data", f.data, "--out", f.path("run"), "--tokenizer", f.vocabulary, "--config",
+             try f.file("typo-settings.json", #"{"recommenderSettings": {"textShares": 0.2}}"#)]
+        }),
+        Case("copy bonus out of range in a configuration", "recommenderSettings.copyBonus: must be in 0.0...100.0", { f in
+            ["train", "--data", f.data, "--out", f.path("run"), "--tokenizer", f.vocabulary, "--config",
+             try f.file("bonus.json", #"{"recommenderSettings": {"copyBonus": -5}}"#)]
+        }),
+        Case("copy bonus out of range", "--copy-bonus must be in 0.0...100.0", { f in ["evaluate", "--model", f.run, "--data", f.data, "--copy-bonus", "1000"] }),
         Case("train into an existing run", "--resume", { f in ["train", "--data", f.data, "--out", f.run, "--tokenizer", f.vocabulary] }),
         Case("resume where there is no run", "no checkpoint", { f in ["train", "--data", f.data, "--out", f.path("none"), "--resume"] }),
         Case("zero threads", "threads", { f in ["evaluate", "--model", f.run, "--data", f.data, "--threads", "0"] }),

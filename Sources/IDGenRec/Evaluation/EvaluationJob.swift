@@ -352,8 +352,8 @@ public struct EvaluationJob {
         if session.recommender.fusesPrior {
             let fused = session.recommender.settings
             record.sequentialFusion = Double(decimal: fused.sequentialFusion)
-            record.transitionShare = fused.transitionShare > 0 && session.recommender.hints != nil ? Double(decimal: fused.transitionShare) : nil
-            record.textShare = fused.textShare > 0 ? Double(decimal: fused.textShare) : nil
+            record.transitionShare = session.recommender.fusesTransitions ? Double(decimal: fused.transitionShare) : nil
+            record.textShare = session.recommender.fusesText ? Double(decimal: fused.textShare) : nil
             record.textItems = fused.textShare > 0 && fused.textItems != 1 ? fused.textItems : nil
             record.priorParts = fused.priorParts != .mixed && (record.textShare ?? 0) + (record.transitionShare ?? 0) > 0 ? fused.priorParts.rawValue : nil
             record.priorCandidates = fused.priorCandidates > 0 ? fused.priorCandidates : nil

@@ -2,8 +2,9 @@ import Foundation
 import RecData
 import TensorEngine
 
-/// The settings that act only when the recommender decodes (nothing is trained with them): the copy bonus, the
-/// fused prior's weight and its transition and text shares. A run can choose them on validation after training
+/// The decoding settings a search chooses among (nothing is trained with them): the copy bonus, the fused prior's
+/// weight and its transition and text shares. The other decoding-only settings (length penalty, text items, prior
+/// parts and candidates) keep the recipe's values. A run can choose them on validation after training
 /// (``DecodingSearch``) instead of carrying the recipe's hand-set values.
 public struct DecodingSettings: Codable, Sendable, Equatable, CustomStringConvertible {
     public var copyBonus: Float
@@ -89,7 +90,7 @@ public struct DecodingSearch: Codable, Sendable, Equatable {
             try check(!values.isEmpty && values.count <= 32, key, "a list of 1 to 32 values")
             try check(values.allSatisfy(\.isFinite), key, "finite numbers")
         }
-        try check(copyBonus?.allSatisfy { (0...100).contains($0) } ?? true, "copyBonus", "values in 0...100")
+        try check(copyBonus?.allSatisfy(Recommender.Settings.copyBonusRange.contains) ?? true, "copyBonus", "values in \(Recommender.Settings.copyBonusRange)")
     }
 
     /// The combinations to decode for a run configured as `configuration`, the recipe's own values first, each

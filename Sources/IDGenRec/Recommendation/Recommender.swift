@@ -66,6 +66,8 @@ public final class Recommender {
         /// by its age (2 for the item before, ...) for older items' tokens (0: off). A model serving a catalogue it
         /// was not trained on has never learned these words; the bonus says that the next item often shares them.
         public var copyBonus: Float = 0
+        /// The values ``copyBonus`` may take.
+        public static let copyBonusRange: ClosedRange<Float> = 0...100
         /// Similar-item hints listed after the history (0: none): the items that most often followed its last three
         /// in the training sequences, so that the model can learn when to copy one (GRAM).
         public var similarItemHints = 0
@@ -88,17 +90,17 @@ public final class Recommender {
 
         /// Shallow fusion: beam search ranks the model's log-probability of an item's ID plus this weight times the
         /// log-probability of the item under a prior, spread over the ID's tokens through the catalogue's trie (0:
-        /// off). The prior is the run's sequential recommender's (SASRec) distribution, mixed with the item
+        /// off). The prior is the run's sequential recommender's (SASRec or BSARec) distribution, mixed with the item
         /// transitions' and text similarity's where ``transitionShare`` and ``textShare`` ask for them. Text and
-        /// co-purchase knowledge are complementary: the ID model knows what items are, SASRec what this user's
-        /// sequence does next.
+        /// co-purchase knowledge are complementary: the ID model knows what items are, the sequential model what
+        /// this user's sequence does next.
         public var sequentialFusion: Float = 0
         /// The values ``sequentialFusion`` may take: up to a prior that the model only breaks ties in.
         public static let sequentialFusionRange: ClosedRange<Float> = 0...100
 
         /// The fused prior's share (0...1) given to what followed the history's last items in the training sequences:
-        /// the forward co-occurrence distribution of the similar-item hints' counts. SASRec generalises over whole
-        /// sequences; the counts remember exact next steps, which on some catalogues (Toys) are the strongest single
+        /// the forward co-occurrence distribution of the similar-item hints' counts. The sequential model generalises
+        /// over whole sequences; the counts remember exact next steps, which on some catalogues (Toys) are the strongest single
         /// signal.
         public var transitionShare: Float = 0
 
@@ -124,7 +126,7 @@ public final class Recommender {
         /// The values ``priorCandidates`` may take.
         public static let priorCandidatesRange = 0...1000
 
-        /// How the fused prior puts its transition and text parts together, before the rest goes to SASRec.
+        /// How the fused prior puts its transition and text parts together, before the rest goes to the sequential model.
         public enum PriorParts: String, Codable, Sendable, CaseIterable {
             /// Each part scaled to sum 1, then weighed by its share: a mixture of distributions. Text similarity
             /// spreads over most of the catalogue, so its best items end with small probabilities, and a last item with
@@ -136,7 +138,7 @@ public final class Recommender {
             case summed
         }
 
-        /// The fused prior's share left to SASRec's distribution; where the decoded catalogue has no sequential
+        /// The fused prior's share left to the sequential model's distribution; where the decoded catalogue has no sequential
         /// model (another catalogue, or a run that trains none because the shares take it all), to the uniform one.
         public var sequentialShare: Float { max(0, 1 - transitionShare - textShare) }
 
@@ -151,6 +153,10 @@ public final class Recommender {
 
         public init(from decoder: Decoder) throws {
             self.init()
+            let known = CodingKeys.allCases.map(\.rawValue)
+            if let unknown = try firstUnknownKey(in: decoder, known: known) {
+                throw IDGenRecError.invalidInput("recommenderSettings: unknown key \"\(unknown)\"; known keys: \(known.sorted().joined(separator: ", "))")
+            }
             let c = try decoder.container(keyedBy: CodingKeys.self)
             try c.take(.maximumHistoryItems, &maximumHistoryItems); try c.take(.maximumSourceTokens, &maximumSourceTokens)
             try c.take(.lengthPenalty, &lengthPenalty); try c.take(.lastItemTextTokens, &lastItemTextTokens)
@@ -181,7 +187,7 @@ public final class Recommender {
             if priorCandidates != 0 { try c.encode(priorCandidates, forKey: .priorCandidates) }
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case maximumHistoryItems, maximumSourceTokens, lengthPenalty, lastItemTextTokens, copyBonus, similarItemHints, textHints, collaborativeTokens, copyGate, copyContinuation, sequentialFusion, transitionShare, textShare, textItems, priorParts, priorCandidates
         }
 
@@ -390,9 +396,11 @@ public final class Recommender {
 extension Recommender {
     /// Whether decoding fuses a prior (``Settings/sequentialFusion``): a weight, and a sequential model or a share
     /// of the prior that needs none.
-    var fusesPrior: Bool {
-        settings.sequentialFusion > 0 && (sequentialModel != nil || (settings.transitionShare > 0 && hints != nil) || settings.textShare > 0)
-    }
+    var fusesPrior: Bool { settings.sequentialFusion > 0 && (sequentialModel != nil || fusesTransitions || fusesText) }
+    /// Whether the fused prior has a transition part: a share of it, and the run's counts to read.
+    var fusesTransitions: Bool { settings.transitionShare > 0 && hints != nil }
+    /// Whether the fused prior has a text part: a share of it, and the catalogue's texts to compare.
+    var fusesText: Bool { settings.textShare > 0 && !similarityTexts.isEmpty }
 
     /// The fused prior of each history, per item in the trie's sorted order (``CatalogueIndex/sortedPosition``), as
     /// ``SequencePriorConstraint`` reads it (``Settings/sequentialFusion``).
@@ -401,10 +409,10 @@ extension Recommender {
         return histories.indices.map { position -> [Float] in
             let history = histories[position]
             var parts: [(share: Double, scores: [Int32: Double])] = []
-            if settings.transitionShare > 0, let hints {
+            if fusesTransitions, let hints {
                 parts.append((Double(settings.transitionShare), hints.followerScores(history: history)))
             }
-            if settings.textShare > 0, !similarityTexts.isEmpty {
+            if fusesText {
                 parts.append((Double(settings.textShare), Self.textScores(history: history, items: settings.textItems, index: textIndex)))
             }
             let prior = Self.fusedPrior(sequentialScores: sequentialScores?[position], numberOfItems: catalogue.count, parts: parts,
@@ -433,7 +441,7 @@ extension Recommender {
 
     /// The prior fusion reads for one history, per catalogue item, over the items that may be recommended (the
     /// excluded get 0): the parts added as `addedAs` says (``Settings/PriorParts``), taking their shares, the rest
-    /// given to SASRec's distribution (softmax of its `sequentialScores`), or to the uniform one without them. A part
+    /// given to the sequential model's distribution (softmax of its `sequentialScores`), or to the uniform one without them. A part
     /// with nothing that may be recommended gives its share back to the rest.
     static func fusedPrior(sequentialScores: [Float]?, numberOfItems: Int, parts: [(share: Double, scores: [Int32: Double])],
                            addedAs: Settings.PriorParts = .mixed, excluded: ArraySlice<Int32>) -> [Float] {

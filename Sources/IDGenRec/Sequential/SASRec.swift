@@ -232,7 +232,7 @@ public final class SASRec: Module {
         var tokens = [Int32](repeating: 0, count: sequences.count * length), positions = tokens
         var isItem = [Bool](repeating: false, count: tokens.count)
         for (row, sequence) in sequences.enumerated() {
-            precondition(sequence.count <= settings.maximumLength, "SASRec: a sequence of \(sequence.count) items, at most \(settings.maximumLength)")
+            precondition(sequence.count <= settings.maximumLength, "\(settings.architecture.name): a sequence of \(sequence.count) items, at most \(settings.maximumLength)")
             let first = settings.maximumLength - sequence.count
             let start = readsWholeWindow ? first : 0
             if readsWholeWindow { for t in 0..<first { positions[row * length + t] = Int32(t) } }
@@ -261,8 +261,10 @@ public final class SASRec: Module {
     }
 
     /// Mean cross-entropy of the next item at every position of `sequences` (each input sequence's targets are
-    /// the sequence shifted by one: `targets[i][t]` follows `sequences[i][...t]`).
+    /// the sequence shifted by one: `targets[i][t]` follows `sequences[i][...t]`). Causal models only: a position
+    /// that sees later items (BSARec's filter) would read its own target.
     public func loss(sequences: [ArraySlice<Int32>], targets: [ArraySlice<Int32>]) -> Tensor {
+        precondition(!readsWholeWindow, "\(settings.architecture.name) sees the whole window: it learns through nextItemLoss")
         let states = self.states(sequences)
         let (batch, length, width) = (states.shape[0], states.shape[1], states.shape[2])
         var labels = [Int32](repeating: -100, count: batch * length)
@@ -276,7 +278,7 @@ public final class SASRec: Module {
     /// Mean cross-entropy of each history's next item, from the output at its newest item only: how a BSARec learns
     /// (one prefix per target), since its filter lets every position see the whole window.
     public func nextItemLoss(histories: [ArraySlice<Int32>], next: [Int32]) -> Tensor {
-        precondition(histories.count == next.count && histories.allSatisfy { !$0.isEmpty }, "SASRec: one next item per non-empty history")
+        precondition(histories.count == next.count && histories.allSatisfy { !$0.isEmpty }, "\(settings.architecture.name): one next item per non-empty history")
         return newestStates(histories).matmul(itemEmbedding.weight, transposeB: true).crossEntropy(targets: next.map { $0 + 1 })
     }
 

@@ -203,6 +203,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check((8...4096).contains(recommenderSettings.maximumSourceTokens), "recommenderSettings.maximumSourceTokens", "in 8...4096")
         try check(recommenderSettings.lengthPenalty.isFinite && abs(recommenderSettings.lengthPenalty) <= 10,
                   "recommenderSettings.lengthPenalty", "in -10...10")
+        try check(recommenderSettings.copyBonus.isFinite && Recommender.Settings.copyBonusRange.contains(recommenderSettings.copyBonus),
+                  "recommenderSettings.copyBonus", "in \(Recommender.Settings.copyBonusRange)")
         try check((0...20).contains(recommenderSettings.similarItemHints), "recommenderSettings.similarItemHints", "in 0...20")
         try check((0...20).contains(recommenderSettings.textHints), "recommenderSettings.textHints", "in 0...20")
         try check(!recommenderSettings.collaborativeTokens || !(ids.recipe is LearnedIDs), "recommenderSettings.collaborativeTokens",

@@ -47,7 +47,8 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         guard model != nil || !baseline.isEmpty || baselines else { throw ValidationError("give --model RUN, --baseline NAME or --baselines") }
-        guard beams >= 1, batchSize >= 1, users >= 0 else { throw ValidationError("--beams and --batch-size must be positive") }
+        guard beams >= 1, batchSize >= 1 else { throw ValidationError("--beams and --batch-size must be positive") }
+        guard users >= 0 else { throw ValidationError("--users must be 0 (all) or more, got \(users)") }
         guard !cutoffs.isEmpty, cutoffs.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--cutoffs must be positive") }
         if model != nil, let k = cutoffs.max(), k > beams {
             throw ValidationError("--beams \(beams) cannot measure HR@\(k): a search returns at most --beams items; pass --beams \(k) or more")
@@ -64,6 +65,10 @@ struct EvaluateCommand: ParsableCommand {
         }
         for (flag, share) in [("--transition-share", transitionShare), ("--text-share", textShare)] {
             if let share, !(share.isFinite && (0...1).contains(share)) { throw ValidationError("\(flag) must be in 0...1, got \(share)") }
+        }
+        let bonusRange = Recommender.Settings.copyBonusRange
+        if let copyBonus, !(copyBonus.isFinite && bonusRange.contains(copyBonus)) {
+            throw ValidationError("--copy-bonus must be in \(bonusRange), got \(copyBonus)")
         }
         let fusionRange = Recommender.Settings.sequentialFusionRange
         if let weight = sequentialFusion, !(weight.isFinite && fusionRange.contains(weight)) {

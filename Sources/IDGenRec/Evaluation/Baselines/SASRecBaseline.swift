@@ -24,6 +24,7 @@ public struct SASRecBaseline: Baseline {
         let seconds = Date().timeIntervalSince(started)
         let histories = samples.map { split.allItemsBefore($0) }
         let lists = model.recommendations(histories: histories, excluded: histories.map { excludingHistory ? Set($0) : [] }, count: count)
-        return BaselineLists(lists: lists, notes: ["training_seconds": (seconds * 10).rounded() / 10, "epochs": Double(summary.keptEpoch)])
+        return BaselineLists(lists: lists, notes: ["training_seconds": (seconds * 10).rounded() / 10,
+                                                   "epochs": Double(summary.epochs), "kept_epoch": Double(summary.keptEpoch)])
     }
 }
