@@ -24,5 +24,7 @@ final class ShippedConfigurationTests: XCTestCase {
         XCTAssertEqual(recipe.sequentialModel, .bsarec, "the recipe's sequential model is the bsarec baseline row's")
         let search = try XCTUnwrap(recipe.decodingSearch, "the recipe chooses its decoding settings on validation")
         XCTAssertEqual(try search.candidates(for: recipe).count, 6, "1 x 3 x 2 combinations, the recipe's own values first")
+        XCTAssertEqual(try TrainingConfiguration.read(from: folder.appendingPathComponent("toys.json")), recipe,
+                       "Toys runs Beauty's design; its search chooses its own decoding settings")
     }
 }
