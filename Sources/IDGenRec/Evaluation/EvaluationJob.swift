@@ -354,7 +354,7 @@ public struct EvaluationJob {
             record.sequentialFusion = Double(decimal: fused.sequentialFusion)
             record.transitionShare = session.recommender.fusesTransitions ? Double(decimal: fused.transitionShare) : nil
             record.textShare = session.recommender.fusesText ? Double(decimal: fused.textShare) : nil
-            record.textItems = fused.textShare > 0 && fused.textItems != 1 ? fused.textItems : nil
+            record.textItems = session.recommender.fusesText && fused.textItems != 1 ? fused.textItems : nil
             record.priorParts = fused.priorParts != .mixed && (record.textShare ?? 0) + (record.transitionShare ?? 0) > 0 ? fused.priorParts.rawValue : nil
             record.priorCandidates = fused.priorCandidates > 0 ? fused.priorCandidates : nil
         }
