@@ -80,9 +80,12 @@ public final class SASRec: Module {
             return settings
         }
 
+        /// The keys a settings file may hold.
+        public static let keys = CodingKeys.allCases.map(\.rawValue)
+
         public init(from decoder: any Decoder) throws {
             self.init()
-            let known = CodingKeys.allCases.map(\.rawValue)
+            let known = Self.keys
             if let unknown = try firstUnknownKey(in: decoder, known: known) {
                 throw IDGenRecError.invalidInput("unknown key \"\(unknown)\"; known keys: \(known.sorted().joined(separator: ", "))")
             }

@@ -22,7 +22,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Baselines to evaluate too (or instead of --model): \(BaselineRegistry.names.joined(separator: ", ")).")
     var baseline: [String] = []
     @Flag(help: "Evaluate every baseline too.") var baselines = false
-    @Option(help: "Settings for the SASRec baseline row, or the BSARec row where the file's architecture is bsarec (JSON; keys: width, feedForwardWidth, activation, normalization, architecture, filterShare, keptFrequencies, blocks, heads, maximumLength, dropoutRate, learningRate, batchSize, epochs, validationEvery, patience, validationUsers, seed).",
+    @Option(help: "Settings for the SASRec baseline row, or the BSARec row where the file's architecture is bsarec (JSON; keys: \(SASRec.Settings.keys.joined(separator: ", "))).",
             completion: .file(extensions: ["json"])) var sasrecConfig: String?
     @Option(help: "Rank candidates by summed log-probability / length^P (default: the run's setting, 1).") var lengthPenalty: Float?
     @Option(help: "Copy-friendly decoding: log-probability bonus for the tokens of the history's IDs (default: the run's setting, 0).") var copyBonus: Float?
