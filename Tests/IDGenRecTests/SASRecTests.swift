@@ -7,15 +7,21 @@ import TensorEngine
 
 /// SASRec learns a deterministic sequence, ranks with history items left out, and reads only valid settings.
 final class SASRecTests: XCTestCase {
-    func testLearnsADeterministicSequence() throws {
-        // Every user walks the 40-item cycle from a random start: the next item is always the last one plus one.
-        let split = try EndToEndTests.cyclicSplit(users: 200)
+    /// A small model for the 40-item cycle of ``EndToEndTests/cyclicSplit(users:)``: width 32, window 8, lr 5e-3.
+    static func cycleSettings() -> SASRec.Settings {
         var settings = SASRec.Settings()
         settings.width = 32
         settings.maximumLength = 8
         settings.dropoutRate = 0.1
         settings.learningRate = 5e-3
         settings.batchSize = 32
+        return settings
+    }
+
+    func testLearnsADeterministicSequence() throws {
+        // Every user walks the 40-item cycle from a random start: the next item is always the last one plus one.
+        let split = try EndToEndTests.cyclicSplit(users: 200)
+        var settings = Self.cycleSettings()
         settings.epochs = 25
         let result = try SASRecBaseline(settings: settings).evaluate(split: split, samples: split.test, count: 10, cutoffs: [1, 10])
         XCTAssertGreaterThan(result.result.hitRate(at: 1)!, 0.9, "chance is 1 in 40: \(result.result.text)")
@@ -33,15 +39,10 @@ final class SASRecTests: XCTestCase {
 
     func testBSARecLearnsADeterministicSequenceAndScoresEachHistoryAlone() throws {
         let split = try EndToEndTests.cyclicSplit(users: 200)
-        var settings = SASRec.Settings()
+        var settings = Self.cycleSettings()
         settings.architecture = .bsarec
         settings.normalization = .post
-        settings.width = 32
         settings.feedForwardWidth = 64
-        settings.maximumLength = 8
-        settings.dropoutRate = 0.1
-        settings.learningRate = 5e-3
-        settings.batchSize = 32
         settings.epochs = 6
         let result = try SASRecBaseline(settings: settings).evaluate(split: split, samples: split.test, count: 10, cutoffs: [1, 10])
         XCTAssertGreaterThan(result.result.hitRate(at: 1)!, 0.9, "chance is 1 in 40: \(result.result.text)")
